@@ -1,0 +1,30 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '.accord-data/**', '.tmp/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  // Import boundaries: contracts stand alone; domain modules never reach into the CLI.
+  {
+    files: ['packages/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@accord/server', '**/server/**', 'fastify', 'kysely', 'pg'] },
+      ],
+    },
+  },
+  {
+    files: ['packages/server/src/modules/**/*.ts', 'packages/server/src/platform/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/cli/**'] }] },
+  },
+);

@@ -1,0 +1,54 @@
+/**
+ * Roles and permissions. A membership gives a user one role in one organisation; the role's
+ * permissions apply to that organisation and, for MSP roles, to customers the MSP has an *active*
+ * relationship with. API tokens carry a subset of these permissions as scopes.
+ */
+export const ORG_KINDS = ['msp', 'customer'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+export const ROLES = ['msp_admin', 'msp_engineer', 'customer_admin', 'customer_member', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const MEMBER_FUNCTIONS = ['executive', 'technical_lead', 'procurement', 'legal'] as const;
+export type MemberFunction = (typeof MEMBER_FUNCTIONS)[number];
+
+export const PERMISSIONS = [
+  'org:read',
+  'org:manage',
+  'relationships:manage',
+  'users:read',
+  'users:manage',
+  'tokens:manage',
+  'catalog:read',
+  'agreements:read',
+  'agreements:draft',
+  'agreements:accept',
+  'audit:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  msp_admin: [...PERMISSIONS],
+  msp_engineer: [...READ, 'users:read', 'agreements:draft'],
+  customer_admin: [...PERMISSIONS],
+  customer_member: [...READ, 'users:read'],
+  auditor: READ,
+};
+
+/** Which organisation kinds a role may be granted in. */
+export const ROLE_ORG_KINDS: Record<Role, readonly OrgKind[]> = {
+  msp_admin: ['msp'],
+  msp_engineer: ['msp'],
+  customer_admin: ['customer'],
+  customer_member: ['customer'],
+  auditor: ['msp', 'customer'],
+};
+
+/** MFA is mandatory for every MSP role and every admin role (AA22-131A: MFA on MSP accounts). */
+export const MFA_REQUIRED_ROLES: readonly Role[] = ['msp_admin', 'msp_engineer', 'customer_admin'];
+
+export function permissionsFor(role: Role): Set<Permission> {
+  return new Set(ROLE_PERMISSIONS[role]);
+}

@@ -1,0 +1,77 @@
+import { requireTenant } from '../../platform/authz.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import type { Db, Executor } from '../../platform/db/db.ts';
+import { digestOf } from '../../platform/canonical-json.ts';
+import { entryHash, verifyChain, type ChainVerification } from './audit-chain.ts';
+import { auditRepo, type StoredEntry } from './audit.repo.ts';
+
+export interface AuditEvent {
+  /** Every organisation whose trail this change belongs in (both parties of an agreement). */
+  orgIds: string[];
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+export function createAuditService({ db }: { db: Db }) {
+  /** Appends inside the caller's transaction, so a change and its audit entry commit together. */
+  async function record(tx: Executor, ctx: RequestContext, event: AuditEvent): Promise<void> {
+    const orgIds = [...new Set(event.orgIds)].sort(); // fixed lock order: no deadlock between two writers
+    for (const orgId of orgIds) {
+      const head = await auditRepo.lockHead(tx, orgId);
+      const fields = {
+        orgId,
+        seq: head.seq + 1,
+        at: new Date().toISOString(),
+        actorUserId: ctx.actor.userId,
+        actorTokenId: ctx.actor.tokenId,
+        actorOrgId: ctx.orgId,
+        actorLabel: ctx.actor.label,
+        action: event.action,
+        targetType: event.targetType,
+        targetId: event.targetId,
+        beforeDigest: event.before === undefined ? null : digestOf(event.before),
+        afterDigest: event.after === undefined ? null : digestOf(event.after),
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: event.details ?? {},
+        prevHash: head.hash,
+      };
+      await auditRepo.append(tx, { ...fields, hash: entryHash(fields) });
+    }
+  }
+
+  async function list(ctx: RequestContext, orgId: string, afterSeq = 0, limit = 100): Promise<StoredEntry[]> {
+    await requireTenant(db, ctx, orgId, 'audit:read');
+    return auditRepo.list(db, orgId, afterSeq, limit);
+  }
+
+  async function verifyOrg(ctx: RequestContext, orgId: string): Promise<ChainVerification> {
+    await requireTenant(db, ctx, orgId, 'audit:read');
+    return verifyStored(db, orgId);
+  }
+
+  return { record, list, verifyOrg };
+}
+
+/** Reads a whole chain in pages and verifies it (used by the API and `accord audit verify`). */
+export async function verifyStored(db: Executor, orgId: string): Promise<ChainVerification> {
+  const head = await auditRepo.head(db, orgId);
+  async function* all() {
+    let after = 0;
+    for (;;) {
+      const page = await auditRepo.list(db, orgId, after, 1000);
+      yield* page;
+      if (page.length < 1000) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+  const entries: StoredEntry[] = [];
+  for await (const e of all()) entries.push(e);
+  return verifyChain(entries, head);
+}

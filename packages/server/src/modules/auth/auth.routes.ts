@@ -1,0 +1,157 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  MfaCodeBody,
+  MfaEnrollment,
+  RecoveryCodes,
+  SessionInfo,
+  SwitchOrgBody,
+} from '@accord/contracts';
+import type { AccordApp } from '../../platform/http/app.ts';
+import { SESSION_COOKIE } from '../../platform/http/app.ts';
+import { ctxOf, sessionOf } from '../../platform/http/http-context.ts';
+import type { AuthService } from './auth.service.ts';
+
+const tags = ['auth'];
+
+export function authRoutes(
+  app: AccordApp,
+  { auth, absoluteHours }: { auth: AuthService; absoluteHours: number },
+) {
+  const setCookie = (req: FastifyRequest, reply: FastifyReply, token: string) =>
+    reply.setCookie(SESSION_COOKIE, token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.protocol === 'https',
+      maxAge: absoluteHours * 3600,
+    });
+  const meta = (req: FastifyRequest) => ({
+    ip: req.ip,
+    requestId: String(req.id),
+    userAgent: req.headers['user-agent'] ?? null,
+  });
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in with e-mail and password (and optionally an MFA code)',
+        body: LoginBody,
+        response: { 200: SessionInfo },
+      },
+    },
+    async (req, reply) => {
+      const { token, view } = await auth.login(meta(req), req.body);
+      setCookie(req, reply, token);
+      return view;
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/verify',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Finish signing in with a TOTP or recovery code',
+        body: MfaCodeBody,
+        response: { 200: SessionInfo },
+      },
+    },
+    async (req) => auth.verifyMfa(sessionOf(req).idHash, req.body.code, meta(req)),
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/enroll',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Start TOTP enrolment: returns the secret and an otpauth:// URI',
+        response: { 200: MfaEnrollment },
+      },
+    },
+    async (req) => auth.startEnrollment(sessionOf(req).idHash),
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/enroll/confirm',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags,
+        summary: 'Confirm enrolment with a first code; recovery codes are shown this once',
+        body: MfaCodeBody,
+        response: { 200: RecoveryCodes.extend({ session: SessionInfo }) },
+      },
+    },
+    async (req) => {
+      const r = await auth.confirmEnrollment(sessionOf(req).idHash, req.body.code, meta(req));
+      return { recoveryCodes: r.recoveryCodes, session: r.view };
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/session',
+    {
+      config: { auth: 'session' },
+      schema: { tags, summary: 'The current session', response: { 200: SessionInfo } },
+    },
+    async (req) => sessionOf(req).view,
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { auth: 'session' },
+      schema: { tags, summary: 'Sign out', response: { 204: z.null() } },
+    },
+    async (req, reply) => {
+      await auth.logout(sessionOf(req).idHash);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/switch-org',
+    {
+      schema: {
+        tags,
+        summary: 'Act as another organisation you belong to',
+        body: SwitchOrgBody,
+        response: { 200: SessionInfo },
+      },
+    },
+    async (req) => {
+      ctxOf(req);
+      return auth.switchOrg(sessionOf(req).idHash, req.body.orgId);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change your password (ends your other sessions)',
+        body: ChangePasswordBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await auth.changePassword(
+        ctxOf(req),
+        sessionOf(req).idHash,
+        req.body.currentPassword,
+        req.body.newPassword,
+      );
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { ROLE_ORG_KINDS, type MemberFunction, type Role } from '@accord/contracts';
+import { AppError, notFound } from '../../platform/errors.ts';
+import { requireOwnOrg, requireTenant } from '../../platform/authz.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import type { Db, Executor } from '../../platform/db/db.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { hashPassword } from '../auth/password.ts';
+import { usersRepo, type MemberRow } from './users.repo.ts';
+
+export interface NewMember {
+  email: string;
+  name: string;
+  role: Role;
+  function?: MemberFunction | undefined;
+  expiresAt?: string | undefined;
+  password?: string | undefined;
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
+export function createUsersService({ db, audit }: { db: Db; audit: AuditService }) {
+  /** Adds a membership (creating the user when the e-mail is new) inside the caller's transaction. */
+  async function addMemberTx(
+    tx: Executor,
+    ctx: RequestContext,
+    org: { id: string; kind: 'msp' | 'customer' },
+    m: NewMember,
+  ): Promise<MemberRow> {
+    if (!ROLE_ORG_KINDS[m.role].includes(org.kind)) {
+      throw new AppError(
+        'validation_failed',
+        `role ${m.role} cannot be granted in a ${org.kind} organisation`,
+      );
+    }
+    if (m.role === 'auditor' && !m.expiresAt)
+      throw new AppError('validation_failed', 'auditor access needs an expiry');
+    if (m.expiresAt && new Date(m.expiresAt) <= new Date()) {
+      throw new AppError('validation_failed', 'expiresAt must be in the future');
+    }
+    let user = await usersRepo.byEmail(tx, m.email);
+    if (!user) {
+      if (!m.password)
+        throw new AppError('validation_failed', `${m.email} has no account yet: give an initial password`);
+      const id = randomUUID();
+      await usersRepo.insert(tx, {
+        id,
+        email: m.email,
+        name: m.name,
+        password_hash: await hashPassword(m.password),
+      });
+      user = (await usersRepo.byId(tx, id))!;
+    }
+    if (await usersRepo.member(tx, org.id, user.id)) {
+      throw new AppError('conflict', `${m.email} is already a member of this organisation`);
+    }
+    await usersRepo.insertMembership(tx, {
+      user_id: user.id,
+      org_id: org.id,
+      role: m.role,
+      function: m.function ?? null,
+      expires_at: m.expiresAt ?? null,
+    });
+    const member = (await usersRepo.member(tx, org.id, user.id))!;
+    await audit.record(tx, ctx, {
+      orgIds: [org.id],
+      action: 'member.added',
+      targetType: 'user',
+      targetId: user.id,
+      after: {
+        email: member.email,
+        role: member.role,
+        function: member.function,
+        expiresAt: member.expires_at,
+      },
+    });
+    return member;
+  }
+
+  async function addMember(ctx: RequestContext, orgId: string, m: NewMember): Promise<MemberRow> {
+    requireOwnOrg(ctx, orgId, 'users:manage');
+    return db.transaction().execute(async (tx) => {
+      const org = await tx
+        .selectFrom('orgs')
+        .select(['id', 'kind'])
+        .where('id', '=', orgId)
+        .executeTakeFirst();
+      if (!org) throw notFound('organisation', orgId);
+      return addMemberTx(tx, ctx, org, m);
+    });
+  }
+
+  async function listMembers(ctx: RequestContext, orgId: string): Promise<MemberRow[]> {
+    await requireTenant(db, ctx, orgId, 'users:read');
+    return usersRepo.members(db, orgId);
+  }
+
+  async function removeMember(ctx: RequestContext, orgId: string, userId: string): Promise<void> {
+    requireOwnOrg(ctx, orgId, 'users:manage');
+    await db.transaction().execute(async (tx) => {
+      const member = await usersRepo.member(tx, orgId, userId);
+      if (!member) throw notFound('member', userId);
+      if (
+        (member.role === 'msp_admin' || member.role === 'customer_admin') &&
+        (await usersRepo.countAdmins(tx, orgId)) <= 1
+      ) {
+        throw new AppError('invalid_state', 'the last admin of an organisation cannot be removed');
+      }
+      await usersRepo.deleteMembership(tx, orgId, userId);
+      await audit.record(tx, ctx, {
+        orgIds: [orgId],
+        action: 'member.removed',
+        targetType: 'user',
+        targetId: userId,
+        before: { email: member.email, role: member.role },
+      });
+    });
+  }
+
+  return { addMemberTx, addMember, listMembers, removeMember };
+}

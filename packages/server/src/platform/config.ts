@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * The one configuration schema. Read once at boot from the environment with command-line flags laid
+ * over it. A bad value never falls back silently: every bad variable is listed and start-up stops.
+ */
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z.object({
+  mode: z.enum(['all', 'api', 'worker']).default('all'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65535).default(8080),
+  dataDir: z.string().min(1).default('.accord-data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  dbPoolSize: int(1, 200).default(10),
+  skipMigrations: bool.default(false),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  trustProxy: bool.default(false),
+  publicUrl: z.string().url().optional(),
+  catalogFile: z.string().min(1).optional(),
+  secretKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+  sessionIdleMinutes: int(1, 24 * 60).default(30),
+  sessionAbsoluteHours: int(1, 24 * 30).default(12),
+  loginMaxFailures: int(1, 100).default(5),
+  loginLockoutMinutes: int(1, 24 * 60).default(15),
+  loginIpMaxFailures: int(1, 10_000).default(30),
+  shutdownGraceSeconds: int(1, 600).default(10),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Environment variable of every config key: the README's configuration table lists the same. */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  mode: 'ACCORD_MODE',
+  host: 'ACCORD_HOST',
+  port: 'ACCORD_PORT',
+  dataDir: 'ACCORD_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  dbPoolSize: 'ACCORD_DB_POOL_SIZE',
+  skipMigrations: 'ACCORD_SKIP_MIGRATIONS',
+  logLevel: 'ACCORD_LOG_LEVEL',
+  trustProxy: 'ACCORD_TRUST_PROXY',
+  publicUrl: 'ACCORD_PUBLIC_URL',
+  catalogFile: 'ACCORD_CATALOG_FILE',
+  secretKey: 'ACCORD_SECRET_KEY',
+  sessionIdleMinutes: 'ACCORD_SESSION_IDLE_MINUTES',
+  sessionAbsoluteHours: 'ACCORD_SESSION_ABSOLUTE_HOURS',
+  loginMaxFailures: 'ACCORD_LOGIN_MAX_FAILURES',
+  loginLockoutMinutes: 'ACCORD_LOGIN_LOCKOUT_MINUTES',
+  loginIpMaxFailures: 'ACCORD_LOGIN_IP_MAX_FAILURES',
+  shutdownGraceSeconds: 'ACCORD_SHUTDOWN_GRACE_SECONDS',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Builds the configuration from `env` with `flags` (already named by config key) taking precedence.
+ * Empty environment values count as unset. Throws ConfigError listing every bad variable.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  flags: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const raw: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') {
+      raw[key] = v;
+      origin[key] = name;
+    }
+  }
+  for (const [key, v] of Object.entries(flags)) {
+    if (v !== undefined) {
+      raw[key] = v;
+      origin[key] = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    }
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      const name = origin[key] ?? ENV_NAMES[key as keyof Config] ?? key;
+      const shown =
+        key === 'secretKey' || key === 'databaseUrl' ? '(value hidden)' : JSON.stringify(raw[key]);
+      return `${name}=${shown}: ${i.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const cfg = parsed.data;
+  // `memory://` keeps the embedded database in memory (tests, throw-away runs).
+  if (cfg.dataDir !== 'memory://') cfg.dataDir = path.resolve(cfg.dataDir);
+  return cfg;
+}

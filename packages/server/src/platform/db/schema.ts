@@ -1,0 +1,156 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely row types of the tables in migrations/. Keep in step with the SQL. */
+type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
+type TsNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string, string>;
+type Big = ColumnType<string | number | bigint, number | bigint | string, number | bigint | string>;
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  kind: 'msp' | 'customer';
+  created_at: Ts;
+}
+export interface RelationshipsTable {
+  id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  status: 'invited' | 'active' | 'ended';
+  created_at: Ts;
+  activated_at: TsNull;
+  ended_at: TsNull;
+}
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  totp_secret_sealed: string | null;
+  totp_pending_sealed: string | null;
+  totp_enabled_at: TsNull;
+  totp_last_step: Big;
+  failed_logins: Generated<number>;
+  last_failed_at: TsNull;
+  locked_until: TsNull;
+  created_at: Ts;
+}
+export interface MembershipsTable {
+  user_id: string;
+  org_id: string;
+  role: string;
+  function: string | null;
+  expires_at: TsNull;
+  created_at: Ts;
+}
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: TsNull;
+}
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  active_org_id: string | null;
+  status: 'mfa_required' | 'mfa_enrollment_required' | 'authenticated';
+  csrf_token: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Ts;
+  last_seen_at: Ts;
+  expires_at: Ts;
+  revoked_at: TsNull;
+}
+export interface ApiTokensTable {
+  id: string;
+  org_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: Json<string[]>;
+  created_by: string | null;
+  created_at: Ts;
+  expires_at: Ts;
+  revoked_at: TsNull;
+  last_used_at: TsNull;
+}
+export interface AuditChainHeadsTable {
+  org_id: string;
+  seq: Big;
+  hash: string;
+}
+export interface AuditLogTable {
+  org_id: string;
+  seq: Big;
+  at: Ts;
+  actor_user_id: string | null;
+  actor_token_id: string | null;
+  actor_org_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before_digest: string | null;
+  after_digest: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+export interface AgreementsTable {
+  id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  title: string;
+  created_at: Ts;
+  updated_at: Ts;
+  ended_at: TsNull;
+}
+export interface AgreementVersionsTable {
+  id: string;
+  agreement_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  version: number;
+  state: 'draft' | 'proposed' | 'active' | 'superseded' | 'rejected' | 'withdrawn';
+  content: Json<unknown>;
+  digest: string | null;
+  created_by_org_id: string;
+  created_by_user_id: string | null;
+  created_at: Ts;
+  proposed_at: TsNull;
+  activated_at: TsNull;
+  closed_at: TsNull;
+  note: string | null;
+}
+export interface AgreementAcceptancesTable {
+  version_id: string;
+  party: 'msp' | 'customer';
+  org_id: string;
+  user_id: string | null;
+  user_label: string;
+  digest: string;
+  accepted_at: Ts;
+}
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Ts;
+}
+
+export interface DB {
+  orgs: OrgsTable;
+  relationships: RelationshipsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  recovery_codes: RecoveryCodesTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  audit_log: AuditLogTable;
+  agreements: AgreementsTable;
+  agreement_versions: AgreementVersionsTable;
+  agreement_acceptances: AgreementAcceptancesTable;
+  schema_migrations: SchemaMigrationsTable;
+}

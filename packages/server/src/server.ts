@@ -1,0 +1,129 @@
+import type { Catalog } from '@accord/contracts';
+import type { Config } from './platform/config.ts';
+import { openEmbedded, openPostgres, type Database, type Db } from './platform/db/db.ts';
+import { migrate } from './platform/db/migrate.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { loadOrCreateSecretKey } from './platform/secrets.ts';
+import { buildApp } from './platform/http/app.ts';
+import { createAuditService } from './modules/audit/audit.service.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { createOrgsService } from './modules/orgs/orgs.service.ts';
+import { orgsRoutes } from './modules/orgs/orgs.routes.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { createTokensService } from './modules/tokens/tokens.service.ts';
+import { tokensRoutes } from './modules/tokens/tokens.routes.ts';
+import { createCatalogService } from './modules/catalog/catalog.service.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { loadCatalog, DEFAULT_CATALOG_FILE } from './modules/catalog/catalog.loader.ts';
+import { createAgreementsService } from './modules/agreements/agreements.service.ts';
+import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
+import { landingRoutes } from './modules/health/landing.routes.ts';
+
+/** The composition root: factories wired by hand, one line per service. */
+export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
+  const audit = createAuditService({ db });
+  const users = createUsersService({ db, audit });
+  const orgs = createOrgsService({ db, audit, users });
+  const auth = createAuthService({ db, audit, config, secretKey });
+  const tokens = createTokensService({ db, audit });
+  const catalog = createCatalogService(catalogData);
+  const agreements = createAgreementsService({ db, audit, catalog });
+  return { audit, users, orgs, auth, tokens, catalog, agreements };
+}
+export type Services = ReturnType<typeof createServices>;
+
+export async function openDatabase(config: Config): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.dbPoolSize)
+    : openEmbedded(config.dataDir);
+}
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  services: Services;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Opens the store, applies migrations (unless skipped), loads the catalog: everything but HTTP. */
+export async function openRuntime(config: Config, logger = createLogger(config.logLevel)): Promise<Runtime> {
+  // The catalog is validated before anything else: a broken file stops start-up with its line.
+  const catalog = loadCatalog(config.catalogFile ?? DEFAULT_CATALOG_FILE);
+  const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
+  const database = await openDatabase(config);
+  try {
+    if (!config.skipMigrations) {
+      const r = await migrate(database.db);
+      logger.info(
+        { applied: r.applied, alreadyApplied: r.alreadyApplied, database: database.describe },
+        'migrations checked',
+      );
+    }
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const services = createServices(database.db, config, secretKey, catalog);
+  return { config, database, services, logger, close: () => database.close() };
+}
+
+/** Starts the HTTP server on the runtime; SIGTERM/SIGINT drain requests, then close the store. */
+export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } = {}) {
+  let stopping = false;
+  const app = await buildApp({
+    services: rt.services,
+    logger: rt.logger,
+    trustProxy: rt.config.trustProxy,
+    readiness: () => ({
+      ready: !stopping,
+      checks: {
+        database: rt.database.kind,
+        mode: rt.config.mode,
+        ...(stopping ? { shutdown: 'in progress' } : {}),
+      },
+    }),
+  });
+  authRoutes(app, { auth: rt.services.auth, absoluteHours: rt.config.sessionAbsoluteHours });
+  orgsRoutes(app, rt.services);
+  usersRoutes(app, rt.services);
+  tokensRoutes(app, rt.services);
+  auditRoutes(app, rt.services);
+  catalogRoutes(app, rt.services);
+  agreementsRoutes(app, rt.services);
+  landingRoutes(app);
+  await app.listen({ host: rt.config.host, port: rt.config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : rt.config.port;
+
+  async function stop(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    const timer = setTimeout(() => {
+      rt.logger.error('shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, rt.config.shutdownGraceSeconds * 1000);
+    timer.unref();
+    await app.close();
+    await rt.close();
+    clearTimeout(timer);
+  }
+  if (opts.handleSignals) {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(sig, () => {
+        rt.logger.info({ signal: sig }, 'shutting down');
+        stop().then(
+          () => process.exit(0),
+          (e) => {
+            rt.logger.error({ err: e }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  return { app, port, url: `http://${rt.config.host}:${port}`, stop };
+}
