@@ -107,45 +107,39 @@ export async function buildApp(opts: AppOptions) {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: {
-          code: 'not_found',
-          message: `no route ${req.method} ${req.url.split('?')[0]}`,
-          requestId: String(req.id),
-        },
-      });
+    void reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        requestId: String(req.id),
+      },
+    });
   });
 
   app.setErrorHandler((err: FastifyError | AppError | ZodError, req, reply) => {
     const requestId = String(req.id);
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
-      return reply
-        .status(err.status)
-        .send({
-          error: {
-            code: err.code,
-            message: err.message,
-            requestId,
-            ...(err.details !== undefined ? { details: err.details } : {}),
-          },
-        });
+      return reply.status(err.status).send({
+        error: {
+          code: err.code,
+          message: err.message,
+          requestId,
+          ...(err.details !== undefined ? { details: err.details } : {}),
+        },
+      });
     }
     const fe = err as FastifyError & { validation?: unknown[] };
     if (fe.validation || err instanceof ZodError || fe.code === 'FST_ERR_VALIDATION') {
       const issues = err instanceof ZodError ? err.issues : (fe.validation ?? []);
-      return reply
-        .status(400)
-        .send({
-          error: {
-            code: 'validation_failed',
-            message: `the request is not valid: ${fe.message}`,
-            requestId,
-            details: { issues },
-          },
-        });
+      return reply.status(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `the request is not valid: ${fe.message}`,
+          requestId,
+          details: { issues },
+        },
+      });
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
@@ -153,23 +147,19 @@ export async function buildApp(opts: AppOptions) {
         .send({ error: { code: 'payload_too_large', message: 'the request body is too large', requestId } });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply
-        .status(fe.statusCode)
-        .send({
-          error: {
-            code: fe.statusCode === 404 ? 'not_found' : 'bad_request',
-            message: fe.message,
-            requestId,
-          },
-        });
+      return reply.status(fe.statusCode).send({
+        error: {
+          code: fe.statusCode === 404 ? 'not_found' : 'bad_request',
+          message: fe.message,
+          requestId,
+        },
+      });
     }
     if (fe.code === 'FST_ERR_RESPONSE_SERIALIZATION' || !fe.statusCode || fe.statusCode >= 500) {
       req.log.error({ err }, 'request failed');
-      return reply
-        .status(ERROR_STATUS.internal)
-        .send({
-          error: { code: 'internal', message: 'something went wrong; quote the request id', requestId },
-        });
+      return reply.status(ERROR_STATUS.internal).send({
+        error: { code: 'internal', message: 'something went wrong; quote the request id', requestId },
+      });
     }
     return reply
       .status(500)
