@@ -13,6 +13,10 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts', 'e2e/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
   // Import boundaries: contracts stand alone; domain modules never reach into the CLI.
   {
     files: ['packages/contracts/**/*.ts'],
