@@ -47,6 +47,7 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
 export async function openEmbedded(dataDir: string | 'memory://'): Promise<Database> {
   if (dataDir === 'memory://') {
     const pgl = new PGlite();
+    await pgl.waitReady;
     const db = new Kysely<DB>({ dialect: new PGliteDialect(pgl) });
     return { db, kind: 'embedded', describe: 'embedded (in memory)', close: () => db.destroy() };
   }
@@ -55,6 +56,12 @@ export async function openEmbedded(dataDir: string | 'memory://'): Promise<Datab
   const lockFile = path.join(dataDir, 'accord.lock');
   takeLock(lockFile);
   const pgl = new PGlite(dir);
+  try {
+    await pgl.waitReady; // fully open before anyone can close it
+  } catch (e) {
+    fs.rmSync(lockFile, { force: true });
+    throw e;
+  }
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pgl) });
   return {
     db,

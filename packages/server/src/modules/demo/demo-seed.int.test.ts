@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dbTargets, openTestRuntime } from '../../../test/support/harness.ts';
+import { systemContext } from '../../platform/context.ts';
+import type { Runtime } from '../../server.ts';
+import { seedDemo } from './demo-seed.ts';
+
+describe('demo seed', () => {
+  const target = dbTargets()[0]!; // the demo runs on the embedded database
+  let rt: Runtime;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-demo-'));
+    rt = await openTestRuntime(target);
+    rt.config.dataDir = dir;
+  });
+  afterAll(async () => {
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('seeds one MSP, three customers, every role and one agreement per customer in different states', async () => {
+    const r = await seedDemo(rt);
+    expect(r.created).toBe(true);
+    expect(new Set(r.users.map((u) => u.role))).toEqual(
+      new Set(['msp_admin', 'msp_engineer', 'customer_admin', 'customer_member', 'auditor']),
+    );
+    expect(new Set(r.users.filter((u) => u.function).map((u) => u.function))).toEqual(
+      new Set(['executive', 'technical_lead', 'procurement', 'legal']),
+    );
+    expect(
+      r.users
+        .filter((u) => ['msp_admin', 'msp_engineer', 'customer_admin'].includes(u.role))
+        .every((u) => u.totpSecret),
+    ).toBe(true);
+    const orgs = await rt.services.orgs.listAllForOperator(systemContext());
+    expect(orgs.filter((o) => o.kind === 'customer')).toHaveLength(3);
+    const statuses = (await rt.services.agreements.list(systemContext())).map((a) => a.status).sort();
+    expect(statuses).toEqual(['active_amendment_pending', 'awaiting_customer', 'draft']);
+    expect(fs.statSync(r.file).mode & 0o777).toBe(0o600);
+    const again = await seedDemo(rt);
+    expect(again.created).toBe(false);
+    expect(again.users).toHaveLength(r.users.length);
+  });
+});
