@@ -36,29 +36,20 @@ function model(v: VersionView): ExportModel {
 
 const fmtParams = (p: Record<string, unknown>) =>
   Object.entries(p)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) // key order as in canonical JSON, so re-rendering matches
     .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`)
     .join('; ') || '-';
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderMarkdown(v: VersionView): string {
-  const m = model(v);
-  const c = m.content;
+/**
+ * The human-readable terms, rendered from the content alone. `verifyExport` renders them again
+ * and checks the file holds exactly this text, so an edited table is caught even when the
+ * machine-readable JSON was left alone.
+ */
+function markdownTerms(c: AgreementContent): string {
   const lines: string[] = [];
-  lines.push(`# Security schedule: ${c.title}`, '');
-  lines.push(`- **Agreement:** ${c.agreementId}`);
-  lines.push(`- **Version:** ${c.version} (${m.state})`);
-  lines.push(`- **MSP:** ${c.msp.name} (${c.msp.id})`);
-  lines.push(`- **Customer:** ${c.customer.name} (${c.customer.id})`);
-  lines.push(`- **Control catalog:** ${c.catalog.id} ${c.catalog.version}`);
-  lines.push(`- **Effective date:** ${m.effective ?? 'not in force (not accepted by both parties)'}`);
-  lines.push(`- **Digest (SHA-256):** \`${m.digest}\``, '');
-  lines.push('## Acceptances', '');
-  if (m.acceptances.length === 0) lines.push('None yet.', '');
-  for (const a of m.acceptances)
-    lines.push(`- ${a.party === 'msp' ? 'MSP' : 'Customer'}: ${a.by} at ${a.at}, digest \`${a.digest}\``);
   lines.push(
-    '',
     '## Responsibility matrix',
     '',
     '| Control | Title | MSP | Customer | Shared |',
@@ -89,6 +80,26 @@ export function renderMarkdown(v: VersionView): string {
       `- **${o.id} ${o.parameter} = ${String(o.value)}** (catalog limit ${o.limit}), recorded by ${o.recordedBy}: ${o.justification}`,
     );
   }
+  return lines.join('\n');
+}
+
+export function renderMarkdown(v: VersionView): string {
+  const m = model(v);
+  const c = m.content;
+  const lines: string[] = [];
+  lines.push(`# Security schedule: ${c.title}`, '');
+  lines.push(`- **Agreement:** ${c.agreementId}`);
+  lines.push(`- **Version:** ${c.version} (${m.state})`);
+  lines.push(`- **MSP:** ${c.msp.name} (${c.msp.id})`);
+  lines.push(`- **Customer:** ${c.customer.name} (${c.customer.id})`);
+  lines.push(`- **Control catalog:** ${c.catalog.id} ${c.catalog.version}`);
+  lines.push(`- **Effective date:** ${m.effective ?? 'not in force (not accepted by both parties)'}`);
+  lines.push(`- **Digest (SHA-256):** \`${m.digest}\``, '');
+  lines.push('## Acceptances', '');
+  if (m.acceptances.length === 0) lines.push('None yet.', '');
+  for (const a of m.acceptances)
+    lines.push(`- ${a.party === 'msp' ? 'MSP' : 'Customer'}: ${a.by} at ${a.at}, digest \`${a.digest}\``);
+  lines.push('', markdownTerms(c));
   lines.push(
     '',
     '## Machine-readable version',
@@ -109,9 +120,7 @@ const esc = (s: string) =>
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
   );
 
-export function renderHtml(v: VersionView): string {
-  const m = model(v);
-  const c = m.content;
+function htmlTerms(c: AgreementContent): string {
   const rows = c.controls
     .map(
       (x) =>
@@ -119,6 +128,18 @@ export function renderHtml(v: VersionView): string {
     )
     .join('\n');
   const overrides = c.controls.flatMap((x) => x.overrides.map((o) => ({ id: x.controlId, ...o })));
+  return `<h2>Responsibility matrix, targets and verification</h2>
+<table><thead><tr><th>Control</th><th>Title</th><th>MSP</th><th>Customer</th><th>Shared</th><th>Parameters</th><th>Verification</th><th>Cadence</th><th>Notify within</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<h2>Overrides below the catalog floor</h2>
+<ul>${overrides.map((o) => `<li><strong>${esc(o.id)} ${esc(o.parameter)} = ${esc(String(o.value))}</strong> (catalog limit ${o.limit}), recorded by ${esc(o.recordedBy)}: ${esc(o.justification)}</li>`).join('') || '<li>None: every parameter meets its catalog floor.</li>'}</ul>`;
+}
+
+export function renderHtml(v: VersionView): string {
+  const m = model(v);
+  const c = m.content;
   const acc = m.acceptances
     .map(
       (a) =>
@@ -138,13 +159,7 @@ export function renderHtml(v: VersionView): string {
 <dt>Effective date</dt><dd>${esc(m.effective ?? 'not in force (not accepted by both parties)')}</dd>
 <dt>Digest (SHA-256)</dt><dd><code id="accord-digest" data-digest="${m.digest}">${m.digest}</code></dd></dl>
 <h2>Acceptances</h2><ul>${acc || '<li>None yet.</li>'}</ul>
-<h2>Responsibility matrix, targets and verification</h2>
-<table><thead><tr><th>Control</th><th>Title</th><th>MSP</th><th>Customer</th><th>Shared</th><th>Parameters</th><th>Verification</th><th>Cadence</th><th>Notify within</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>
-<h2>Overrides below the catalog floor</h2>
-<ul>${overrides.map((o) => `<li><strong>${esc(o.id)} ${esc(o.parameter)} = ${esc(String(o.value))}</strong> (catalog limit ${o.limit}), recorded by ${esc(o.recordedBy)}: ${esc(o.justification)}</li>`).join('') || '<li>None: every parameter meets its catalog floor.</li>'}</ul>
+${htmlTerms(c)}
 <script type="application/json" id="${HTML_SCRIPT_ID}">${json}</script>
 </body></html>
 `;
@@ -173,6 +188,7 @@ export interface ExportVerification {
   statedDigest: string | null;
   computedDigest: string;
   acceptancesMatch: boolean;
+  termsMatch: boolean;
   message: string;
 }
 
@@ -213,13 +229,27 @@ export function verifyExport(text: string): ExportVerification {
   } else {
     throw new Error('this file is not an Accord agreement export (no machine-readable version found)');
   }
-  const computed = digestOf(JSON.parse(contentJson));
+  const content = JSON.parse(contentJson) as AgreementContent;
+  const computed = digestOf(content);
   const acceptancesMatch = accepted.every((d) => d === computed);
-  const ok = stated === computed && acceptancesMatch;
+  // The readable terms must be exactly what the content renders to (JSON exports have none).
+  const termsMatch =
+    format === 'json' || text.includes(format === 'html' ? htmlTerms(content) : markdownTerms(content));
+  const ok = stated === computed && acceptancesMatch && termsMatch;
   const message = ok
     ? `digest ${computed} verified (${accepted.length} acceptance(s) of this digest)`
     : stated !== computed
       ? `digest mismatch: the file states ${stated ?? '(none)'} but its content hashes to ${computed}`
-      : 'an acceptance in the file names a different digest than the content';
-  return { ok, format, statedDigest: stated, computedDigest: computed, acceptancesMatch, message };
+      : !termsMatch
+        ? 'the readable terms in the file differ from its machine-readable content (edited)'
+        : 'an acceptance in the file names a different digest than the content';
+  return {
+    ok,
+    format,
+    statedDigest: stated,
+    computedDigest: computed,
+    acceptancesMatch,
+    termsMatch,
+    message,
+  };
 }

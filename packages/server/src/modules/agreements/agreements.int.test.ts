@@ -291,6 +291,16 @@ describe.each(dbTargets())('agreements ($name)', (target) => {
       expect(tampered).not.toBe(text);
       expect(verifyExport(tampered).ok).toBe(false);
     }
+    // Editing only the readable table (not the JSON) is caught too.
+    const md0 = renderMarkdown(v);
+    const editedTable = md0.replace(/log_retention_days = 180/, 'log_retention_days = 90');
+    expect(editedTable).not.toBe(md0);
+    expect(verifyExport(editedTable)).toMatchObject({ ok: false, termsMatch: false });
+    const html0 = renderHtml(v);
+    expect(verifyExport(html0.replace('log_retention_days = 180', 'log_retention_days = 90'))).toMatchObject({
+      ok: false,
+      termsMatch: false,
+    });
     const md = renderMarkdown(v);
     expect(md).toContain(`**Digest (SHA-256):** \`${p.digest}\``);
     expect(md).toMatch(/\| LOG-01 \| .* \| {2}\| {2}\| X \|/); // responsibility matrix: LOG-01 is shared by default
