@@ -420,3 +420,16 @@ describe('loadCatalog', () => {
     expect(() => loadCatalog('/nonexistent/accord-catalog.yaml')).toThrow(CatalogLoadError);
   });
 });
+
+describe('catalog documentation', () => {
+  it('lists every control of the shipped catalog in docs/catalog.md', async () => {
+    const fs = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const doc = fs.readFileSync(
+      fileURLToPath(new URL('../../../../../docs/catalog.md', import.meta.url)),
+      'utf8',
+    );
+    const missing = loadCatalog(DEFAULT_CATALOG_FILE).controls.filter((c) => !doc.includes(`| ${c.id} |`));
+    expect(missing.map((c) => c.id)).toEqual([]);
+  });
+});
