@@ -87,14 +87,17 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       },
     }),
   });
-  authRoutes(app, { auth: rt.services.auth, absoluteHours: rt.config.sessionAbsoluteHours });
-  orgsRoutes(app, rt.services);
-  usersRoutes(app, rt.services);
-  tokensRoutes(app, rt.services);
-  auditRoutes(app, rt.services);
-  catalogRoutes(app, rt.services);
-  agreementsRoutes(app, rt.services);
-  landingRoutes(app);
+  // A worker serves only the health probes; its work is background jobs (none yet in this release).
+  if (rt.config.mode !== 'worker') {
+    authRoutes(app, { auth: rt.services.auth, absoluteHours: rt.config.sessionAbsoluteHours });
+    orgsRoutes(app, rt.services);
+    usersRoutes(app, rt.services);
+    tokensRoutes(app, rt.services);
+    auditRoutes(app, rt.services);
+    catalogRoutes(app, rt.services);
+    agreementsRoutes(app, rt.services);
+    landingRoutes(app);
+  }
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : rt.config.port;

@@ -5,7 +5,7 @@ import { requireOwnOrg, requireTenant } from '../../platform/authz.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { UsersService } from '../users/users.service.ts';
+import { prepareMember, type UsersService } from '../users/users.service.ts';
 import { orgsRepo, type OrgRow, type RelationshipView } from './orgs.repo.ts';
 
 export type OrgsService = ReturnType<typeof createOrgsService>;
@@ -61,6 +61,7 @@ export function createOrgsService({
     input: { name: string; admin: { email: string; name: string; password: string } },
   ): Promise<{ org: OrgRow; relationship: RelationshipView }> {
     const mspOrgId = requireMsp(ctx);
+    const admin = await prepareMember({ ...input.admin, role: 'customer_admin' });
     return db.transaction().execute(async (tx) => {
       const org = await orgsRepo.insert(tx, { id: randomUUID(), name: input.name, kind: 'customer' });
       const relId = randomUUID();
@@ -70,7 +71,7 @@ export function createOrgsService({
         customer_org_id: org.id,
         status: 'invited',
       });
-      await users.addMemberTx(tx, ctx, org, { ...input.admin, role: 'customer_admin' });
+      await users.addMemberTx(tx, ctx, org, admin);
       const relationship = (await orgsRepo.getRelationshipById(tx, relId))!;
       await audit.record(tx, ctx, {
         orgIds: [org.id, mspOrgId],

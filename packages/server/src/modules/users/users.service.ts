@@ -15,6 +15,16 @@ export interface NewMember {
   function?: MemberFunction | undefined;
   expiresAt?: string | undefined;
   password?: string | undefined;
+  /** Set by `prepare`: the argon2id hash, computed before any transaction opens. */
+  passwordHash?: string | undefined;
+}
+
+/**
+ * Hashes the initial password outside the transaction: argon2id takes tens of milliseconds, and on
+ * the embedded database an open transaction holds the only connection.
+ */
+export async function prepareMember(m: NewMember): Promise<NewMember> {
+  return m.password && !m.passwordHash ? { ...m, passwordHash: await hashPassword(m.password) } : m;
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
@@ -40,14 +50,14 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
     }
     let user = await usersRepo.byEmail(tx, m.email);
     if (!user) {
-      if (!m.password)
+      if (!m.passwordHash)
         throw new AppError('validation_failed', `${m.email} has no account yet: give an initial password`);
       const id = randomUUID();
       await usersRepo.insert(tx, {
         id,
         email: m.email,
         name: m.name,
-        password_hash: await hashPassword(m.password),
+        password_hash: m.passwordHash,
       });
       user = (await usersRepo.byId(tx, id))!;
     }
@@ -79,6 +89,7 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
 
   async function addMember(ctx: RequestContext, orgId: string, m: NewMember): Promise<MemberRow> {
     requireOwnOrg(ctx, orgId, 'users:manage');
+    const prepared = await prepareMember(m);
     return db.transaction().execute(async (tx) => {
       const org = await tx
         .selectFrom('orgs')
@@ -86,7 +97,7 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
         .where('id', '=', orgId)
         .executeTakeFirst();
       if (!org) throw notFound('organisation', orgId);
-      return addMemberTx(tx, ctx, org, m);
+      return addMemberTx(tx, ctx, org, prepared);
     });
   }
 

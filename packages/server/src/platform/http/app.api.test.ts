@@ -75,4 +75,16 @@ describe.each(dbTargets())('HTTP platform ($name)', (target) => {
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('payload_too_large');
   });
+
+  it('serves only the health probes in worker mode', async () => {
+    const worker = await startTestServer(target, { mode: 'worker' });
+    try {
+      const c = new ApiClient(worker.url);
+      expect((await c.get('/healthz')).status).toBe(200);
+      expect((await c.get('/readyz')).body.checks.mode).toBe('worker');
+      expect((await c.post('/api/v1/auth/login', { email: 'a@b.example', password: 'x' })).status).toBe(404);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
