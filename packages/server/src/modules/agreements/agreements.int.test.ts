@@ -30,6 +30,20 @@ describe.each(dbTargets())('agreements ($name)', (target) => {
     return { msp, cust, m: ctxFor(msp.admin, 'msp'), c: ctxFor(cust.admin, 'customer') };
   }
 
+  /** A world with version 1 of an agreement proposed by the MSP and accepted by both parties. */
+  async function activeAgreement(title: string) {
+    const w = await world();
+    const d = await rt.services.agreements.create(w.m, {
+      customerOrgId: w.cust.org.id,
+      title,
+      controls: SAMPLE_CONTROLS,
+    });
+    const p = await rt.services.agreements.propose(w.m, d.agreement_id, 1);
+    await rt.services.agreements.accept(w.m, d.agreement_id, 1, p.digest!);
+    await rt.services.agreements.accept(w.c, d.agreement_id, 1, p.digest!);
+    return { ...w, d, p };
+  }
+
   it('drafts from the catalog with defaults, owners and SLAs filled in', async () => {
     const { m, cust } = await world();
     const v = await rt.services.agreements.create(m, {
@@ -247,15 +261,7 @@ describe.each(dbTargets())('agreements ($name)', (target) => {
   });
 
   it('makes proposed and active versions immutable in the database itself', async () => {
-    const { m, c, cust } = await world();
-    const d = await rt.services.agreements.create(m, {
-      customerOrgId: cust.org.id,
-      title: 'Immutable',
-      controls: SAMPLE_CONTROLS,
-    });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
+    const { m, d, p } = await activeAgreement('Immutable');
     await expect(
       sql`update agreement_versions set content = '{}'::jsonb where id = ${p.id}`.execute(rt.database.db),
     ).rejects.toThrow(/immutable/);
@@ -267,15 +273,7 @@ describe.each(dbTargets())('agreements ($name)', (target) => {
   });
 
   it('exports a version whose digest anyone can recompute, and detects a changed export', async () => {
-    const { m, c, cust } = await world();
-    const d = await rt.services.agreements.create(m, {
-      customerOrgId: cust.org.id,
-      title: 'Export <b>&</b> test',
-      controls: SAMPLE_CONTROLS,
-    });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
+    const { c, cust, d, p } = await activeAgreement('Export <b>&</b> test');
     const v = await rt.services.agreements.version(c, d.agreement_id, 1);
     for (const text of [renderMarkdown(v), renderHtml(v), renderJson(v)]) {
       const ok = verifyExport(text);
