@@ -212,11 +212,16 @@ export function createAuthService({
     };
     await db.transaction().execute(async (tx) => {
       await tx.insertInto('sessions').values(row).execute();
-      await tx
-        .updateTable('users')
-        .set({ failed_logins: 0, locked_until: null })
-        .where('id', '=', user.id)
-        .execute();
+      // Failures are cleared only once sign-in is complete (or, for mfa_required, in upgrade() after
+      // the second factor). Clearing them on the password alone would let someone holding the
+      // password guess TOTP codes for ever, resetting the lockout count between guesses.
+      if (status !== 'mfa_required') {
+        await tx
+          .updateTable('users')
+          .set({ failed_logins: 0, locked_until: null })
+          .where('id', '=', user.id)
+          .execute();
+      }
       if (status === 'authenticated' && row.active_org_id) {
         const ctx = contextFor(meta.requestId, meta.ip, user, ms[0]);
         if (ctx)

@@ -118,12 +118,21 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
         throw new AppError('invalid_state', 'the last admin of an organisation cannot be removed');
       }
       await usersRepo.deleteMembership(tx, orgId, userId);
+      // API tokens the member created for this organisation stop working with them.
+      const revoked = await tx
+        .updateTable('api_tokens')
+        .set({ revoked_at: new Date() })
+        .where('org_id', '=', orgId)
+        .where('created_by', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       await audit.record(tx, ctx, {
         orgIds: [orgId],
         action: 'member.removed',
         targetType: 'user',
         targetId: userId,
         before: { email: member.email, role: member.role },
+        details: { tokensRevoked: Number(revoked.numUpdatedRows) },
       });
     });
   }

@@ -96,8 +96,9 @@ export async function buildApp(opts: AppOptions) {
         return;
       }
       req.accordCtx = req.accordSession.ctx;
-      // Cookie-authenticated writes must echo the session's CSRF token in a header.
-      if (UNSAFE.has(req.method)) {
+      // Cookie-authenticated writes must echo the session's CSRF token in a header. Public routes
+      // (sign-in) are exempt: signing in again must not need the old session's token.
+      if (UNSAFE.has(req.method) && req.routeOptions.config.auth !== 'public') {
         const sent = req.headers[CSRF_HEADER];
         if (typeof sent !== 'string' || !safeEqual(sent, req.accordSession.view.csrfToken)) {
           throw new AppError('csrf_failed', `missing or wrong ${CSRF_HEADER} header`);
