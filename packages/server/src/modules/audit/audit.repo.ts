@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/db.ts';
 import type { ChainedEntry } from './audit-chain.ts';
 
@@ -90,15 +91,50 @@ export const auditRepo = {
       .execute();
   },
 
-  async list(db: Executor, orgId: string, afterSeq: number, limit: number): Promise<StoredEntry[]> {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+  /**
+   * `managingMsp`: the caller reads this customer's trail as one of its MSPs. A customer may have
+   * several MSPs, and its trail also records what it does with the others (their agreements, their
+   * relationship, their people's e-mails and addresses), which this MSP must not see: it gets 404 on
+   * those objects themselves. So it sees the customer's own entries and its own, never entries made
+   * by another organisation's actor or about another MSP's agreement or relationship. (Sequence
+   * numbers then have gaps; GET .../audit/verify still checks the whole chain server-side.)
+   */
+  async list(
+    db: Executor,
+    orgId: string,
+    afterSeq: number,
+    limit: number,
+    managingMsp: string | null = null,
+  ): Promise<StoredEntry[]> {
+    let q = db.selectFrom('audit_log').selectAll().where('org_id', '=', orgId).where('seq', '>', afterSeq);
+    if (managingMsp !== null) {
+      q = q.where((eb) =>
+        eb.and([
+          eb.or([eb('actor_org_id', 'is', null), eb('actor_org_id', 'in', [orgId, managingMsp])]),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('agreements as a')
+                .select('a.id')
+                .where('audit_log.target_type', '=', 'agreement')
+                .where(sql<string>`${sql.ref('a.id')}::text`, '=', eb.ref('audit_log.target_id'))
+                .where('a.msp_org_id', '<>', managingMsp),
+            ),
+          ),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('relationships as r')
+                .select('r.id')
+                .where('audit_log.target_type', '=', 'relationship')
+                .where(sql<string>`${sql.ref('r.id')}::text`, '=', eb.ref('audit_log.target_id'))
+                .where('r.msp_org_id', '<>', managingMsp),
+            ),
+          ),
+        ]),
+      );
+    }
+    const rows = await q.orderBy('seq').limit(limit).execute();
     return rows.map(toEntry);
   },
 

@@ -47,8 +47,10 @@ export function createAuditService({ db }: { db: Db }) {
   }
 
   async function list(ctx: RequestContext, orgId: string, afterSeq = 0, limit = 100): Promise<StoredEntry[]> {
-    await requireTenant(db, ctx, orgId, 'audit:read');
-    return auditRepo.list(db, orgId, afterSeq, limit);
+    const access = await requireTenant(db, ctx, orgId, 'audit:read');
+    // An MSP reading a customer's trail sees neither another MSP's entries nor those about another
+    // MSP's agreement or relationship with the customer (tenant isolation between co-MSPs).
+    return auditRepo.list(db, orgId, afterSeq, limit, access === 'managed' ? ctx.orgId : null);
   }
 
   async function verifyOrg(ctx: RequestContext, orgId: string): Promise<ChainVerification> {
