@@ -32,6 +32,9 @@ export const SessionInfo = z.object({
       expiresAt: Timestamp.nullable(),
     }),
   ),
+  invitations: z.array(
+    z.object({ orgId: Id, orgName: z.string(), orgKind: z.enum(ORG_KINDS), role: z.enum(ROLES) }),
+  ),
   csrfToken: z.string(),
   expiresAt: Timestamp,
 });
@@ -78,7 +81,10 @@ export const Membership = z.object({
   role: z.enum(ROLES),
   function: z.enum(MEMBER_FUNCTIONS).nullable(),
   expiresAt: Timestamp.nullable(),
-  mfaEnrolled: z.boolean(),
+  /** `invited`: an existing account was added and has not accepted yet (no access until then). */
+  status: z.enum(['active', 'invited']),
+  /** null while invited: an account's MFA state is not shown to an organisation it has not joined. */
+  mfaEnrolled: z.boolean().nullable(),
   createdAt: Timestamp,
 });
 export const AddMemberBody = z

@@ -89,7 +89,11 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
   });
   // A worker serves only the health probes; its work is background jobs (none yet in this release).
   if (rt.config.mode !== 'worker') {
-    authRoutes(app, { auth: rt.services.auth, absoluteHours: rt.config.sessionAbsoluteHours });
+    authRoutes(app, {
+      auth: rt.services.auth,
+      users: rt.services.users,
+      absoluteHours: rt.config.sessionAbsoluteHours,
+    });
     orgsRoutes(app, rt.services);
     usersRoutes(app, rt.services);
     tokensRoutes(app, rt.services);

@@ -173,6 +173,10 @@ const ROUTES: RouteCase[] = [
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
   'GET /api/v1/catalog/controls/{controlId}': 'the control catalog is the same for every organisation',
+  'POST /api/v1/auth/invitations/{id}/accept':
+    "acts only on the caller's own invitation (tested with the body ids below)",
+  'POST /api/v1/auth/invitations/{id}/decline':
+    "acts only on the caller's own invitation (tested with the body ids below)",
 };
 
 const READS = ROUTES.filter((c) => c.method === 'GET');
@@ -563,6 +567,10 @@ describe.each(dbTargets())('tenant isolation ($name)', (target) => {
             [
               'POST /api/v1/auth/switch-org',
               (org) => p.client.post('/api/v1/auth/switch-org', { orgId: org }),
+            ],
+            [
+              'POST /api/v1/auth/invitations/:id/accept',
+              (org) => p.client.post(`/api/v1/auth/invitations/${org}/accept`),
             ],
           ];
           for (const [what, call] of tries) {

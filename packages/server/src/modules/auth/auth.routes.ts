@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   ChangePasswordBody,
+  IdParams,
   LoginBody,
   MfaCodeBody,
   MfaEnrollment,
@@ -13,12 +14,14 @@ import type { AccordApp } from '../../platform/http/app.ts';
 import { SESSION_COOKIE } from '../../platform/http/app.ts';
 import { ctxOf, sessionOf } from '../../platform/http/http-context.ts';
 import type { AuthService } from './auth.service.ts';
+import type { UsersService } from '../users/users.service.ts';
+import { AppError } from '../../platform/errors.ts';
 
 const tags = ['auth'];
 
 export function authRoutes(
   app: AccordApp,
-  { auth, absoluteHours }: { auth: AuthService; absoluteHours: number },
+  { auth, users, absoluteHours }: { auth: AuthService; users: UsersService; absoluteHours: number },
 ) {
   const setCookie = (req: FastifyRequest, reply: FastifyReply, token: string) =>
     reply.setCookie(SESSION_COOKIE, token, {
@@ -154,4 +157,37 @@ export function authRoutes(
       return reply.status(204).send(null);
     },
   );
+
+  for (const answer of ['accept', 'decline'] as const) {
+    app.post(
+      `/api/v1/auth/invitations/:id/${answer}`,
+      {
+        config: { auth: 'session' },
+        schema: {
+          tags,
+          summary:
+            answer === 'accept'
+              ? 'Accept an invitation to join an organisation'
+              : 'Decline an invitation to join an organisation',
+          params: IdParams,
+          response: { 200: SessionInfo },
+        },
+      },
+      async (req) => {
+        const s = sessionOf(req);
+        if (s.view.status === 'mfa_required') {
+          throw new AppError('mfa_required', 'enter your authentication code to finish signing in');
+        }
+        const m = meta(req);
+        await users.answerInvitation(
+          { userId: s.view.user.id, email: s.view.user.email, ip: m.ip, requestId: m.requestId },
+          req.params.id,
+          answer === 'accept',
+        );
+        // A user who belonged nowhere acts as the organisation they just joined.
+        if (answer === 'accept' && !s.view.activeOrgId) return auth.switchOrg(s.idHash, req.params.id);
+        return (await auth.resolve(req.cookies[SESSION_COOKIE]!, m)).view;
+      },
+    );
+  }
 }

@@ -31,6 +31,7 @@ export interface SessionView {
     function: MemberFunction | null;
     expiresAt: string | null;
   }[];
+  invitations: { orgId: string; orgName: string; orgKind: OrgKind; role: Role }[];
   csrfToken: string;
   expiresAt: string;
 }
@@ -156,11 +157,26 @@ export function createAuthService({
     },
   ): Promise<SessionView> {
     const user = (await usersRepo.byId(tx, s.user_id))!;
+    const ms = await memberships(tx, user.id);
+    const mfaEnrolled = user.totp_enabled_at !== null;
+    // A role that needs MFA may arrive after sign-in (an accepted invitation, an operator's MFA
+    // reset): the session then can only enrol, whatever it could do before.
+    const status: SessionStatus =
+      s.status === 'authenticated' && !mfaEnrolled && ms.some((m) => MFA_REQUIRED_ROLES.includes(m.role))
+        ? 'mfa_enrollment_required'
+        : s.status;
+    const invitations = (await usersRepo.invitations(tx, user.id)).map((i) => ({
+      orgId: i.org_id,
+      orgName: i.org_name,
+      orgKind: i.org_kind,
+      role: i.role as Role,
+    }));
     return {
-      status: s.status,
-      user: { id: user.id, email: user.email, name: user.name, mfaEnrolled: user.totp_enabled_at !== null },
+      status,
+      user: { id: user.id, email: user.email, name: user.name, mfaEnrolled },
       activeOrgId: s.active_org_id,
-      memberships: await memberships(tx, user.id),
+      memberships: ms,
+      invitations,
       csrfToken: s.csrf_token,
       expiresAt: new Date(s.expires_at).toISOString(),
     };
@@ -254,7 +270,7 @@ export function createAuthService({
     }
     const v = await view(db, s);
     const m = v.memberships.find((x) => x.orgId === s.active_org_id);
-    const ctx = s.status === 'authenticated' ? contextFor(meta.requestId, meta.ip, v.user, m) : null;
+    const ctx = v.status === 'authenticated' ? contextFor(meta.requestId, meta.ip, v.user, m) : null;
     return { idHash, view: v, ctx };
   }
 

@@ -10,6 +10,7 @@ export interface MemberRow {
   expires_at: Date | null;
   created_at: Date;
   totp_enabled_at: Date | null;
+  status: 'active' | 'invited';
 }
 
 export const usersRepo = {
@@ -43,6 +44,7 @@ export const usersRepo = {
         'm.expires_at',
         'm.created_at',
         'u.totp_enabled_at',
+        'm.status',
       ])
       .where('m.org_id', '=', orgId)
       .orderBy('u.email')
@@ -62,6 +64,7 @@ export const usersRepo = {
         'm.expires_at',
         'm.created_at',
         'u.totp_enabled_at',
+        'm.status',
       ])
       .where('m.org_id', '=', orgId)
       .where('m.user_id', '=', userId)
@@ -69,7 +72,15 @@ export const usersRepo = {
   },
   async insertMembership(
     db: Executor,
-    m: { user_id: string; org_id: string; role: string; function: string | null; expires_at: string | null },
+    m: {
+      user_id: string;
+      org_id: string;
+      role: string;
+      function: string | null;
+      expires_at: string | null;
+      status: 'active' | 'invited';
+      invited_by: string | null;
+    },
   ) {
     await db.insertInto('memberships').values(m).execute();
   },
@@ -82,10 +93,11 @@ export const usersRepo = {
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('org_id', '=', orgId)
       .where('role', 'in', ['msp_admin', 'customer_admin'])
+      .where('status', '=', 'active')
       .executeTakeFirstOrThrow();
     return Number(r.n);
   },
-  /** Memberships that still give access (auditor memberships expire). */
+  /** Memberships that give access: accepted and not expired (auditor memberships expire). */
   async activeMemberships(db: Executor, userId: string) {
     return db
       .selectFrom('memberships as m')
@@ -99,8 +111,29 @@ export const usersRepo = {
         'm.expires_at',
       ])
       .where('m.user_id', '=', userId)
+      .where('m.status', '=', 'active')
       .where((eb) => eb.or([eb('m.expires_at', 'is', null), eb('m.expires_at', '>', new Date())]))
       .orderBy('o.name')
       .execute();
+  },
+  /** Invitations waiting for the user's answer. */
+  async invitations(db: Executor, userId: string) {
+    return db
+      .selectFrom('memberships as m')
+      .innerJoin('orgs as o', 'o.id', 'm.org_id')
+      .select(['m.org_id', 'o.name as org_name', 'o.kind as org_kind', 'm.role', 'm.function'])
+      .where('m.user_id', '=', userId)
+      .where('m.status', '=', 'invited')
+      .orderBy('o.name')
+      .execute();
+  },
+  async setMembershipStatus(db: Executor, orgId: string, userId: string, status: 'active') {
+    return db
+      .updateTable('memberships')
+      .set({ status })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'invited')
+      .executeTakeFirst();
   },
 };

@@ -14,15 +14,18 @@ import type { UsersService } from './users.service.ts';
 import type { MemberRow } from './users.repo.ts';
 
 const tags = ['users'];
+/** An invitation shows only the e-mail the inviter typed: the account's name and MFA state stay
+ * private until its owner accepts. */
 const toMember = (m: MemberRow) => ({
   userId: m.user_id,
   email: m.email,
-  name: m.name,
+  name: m.status === 'invited' ? m.email : m.name,
+  status: m.status,
   orgId: m.org_id,
   role: m.role as Role,
   function: m.function as MemberFunction | null,
   expiresAt: isoOrNull(m.expires_at),
-  mfaEnrolled: m.totp_enabled_at !== null,
+  mfaEnrolled: m.status === 'invited' ? null : m.totp_enabled_at !== null,
   createdAt: iso(m.created_at),
 });
 

@@ -49,6 +49,9 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
       throw new AppError('validation_failed', 'expiresAt must be in the future');
     }
     let user = await usersRepo.byEmail(tx, m.email);
+    // An existing account is invited, not linked: its owner accepts (or declines) after signing in.
+    // The operator (CLI) is trusted to link directly.
+    const status = user && ctx.actor.kind !== 'system' ? 'invited' : 'active';
     if (!user) {
       if (!m.passwordHash)
         throw new AppError('validation_failed', `${m.email} has no account yet: give an initial password`);
@@ -70,11 +73,13 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
       role: m.role,
       function: m.function ?? null,
       expires_at: m.expiresAt ?? null,
+      status,
+      invited_by: status === 'invited' ? ctx.actor.userId : null,
     });
     const member = (await usersRepo.member(tx, org.id, user.id))!;
     await audit.record(tx, ctx, {
       orgIds: [org.id],
-      action: 'member.added',
+      action: status === 'invited' ? 'member.invited' : 'member.added',
       targetType: 'user',
       targetId: user.id,
       after: {
@@ -137,5 +142,35 @@ export function createUsersService({ db, audit }: { db: Db; audit: AuditService 
     });
   }
 
-  return { addMemberTx, addMember, listMembers, removeMember };
+  /** The invited user answers an invitation to `orgId` (their own account only). */
+  async function answerInvitation(
+    who: { userId: string; email: string; ip: string | null; requestId: string },
+    orgId: string,
+    accept: boolean,
+  ): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      const m = await usersRepo.member(tx, orgId, who.userId);
+      if (!m || m.status !== 'invited') throw notFound('invitation to organisation', orgId);
+      if (accept) await usersRepo.setMembershipStatus(tx, orgId, who.userId, 'active');
+      else await usersRepo.deleteMembership(tx, orgId, who.userId);
+      const ctx: RequestContext = {
+        requestId: who.requestId,
+        actor: { kind: 'user', userId: who.userId, tokenId: null, label: who.email },
+        orgId,
+        orgKind: null,
+        role: null,
+        permissions: new Set(),
+        ip: who.ip,
+      };
+      await audit.record(tx, ctx, {
+        orgIds: [orgId],
+        action: accept ? 'member.invitation_accepted' : 'member.invitation_declined',
+        targetType: 'user',
+        targetId: who.userId,
+        details: { role: m.role },
+      });
+    });
+  }
+
+  return { addMemberTx, addMember, listMembers, removeMember, answerInvitation };
 }

@@ -42,6 +42,8 @@ export interface MembershipsTable {
   function: string | null;
   expires_at: TsNull;
   created_at: Ts;
+  status: ColumnType<'active' | 'invited', 'active' | 'invited' | undefined, 'active' | 'invited'>;
+  invited_by: string | null;
 }
 export interface RecoveryCodesTable {
   user_id: string;
