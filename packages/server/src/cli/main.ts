@@ -37,6 +37,16 @@ const storeOptions = (cmd: Command) =>
     .option('--skip-migrations', 'do not apply migrations on start [ACCORD_SKIP_MIGRATIONS]');
 const out = (v: unknown): void =>
   void process.stdout.write(typeof v === 'string' ? v : JSON.stringify(v, null, 2) + '\n');
+/** A positive whole number from an option, checked before the store is opened (exit 2 if not). */
+const wholeNumber = (value: unknown, option: string, max = Number.MAX_SAFE_INTEGER): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || n < 1 || n > max)
+    throw new CliError(
+      `${option} must be a whole number ${max < Number.MAX_SAFE_INTEGER ? `from 1 to ${max}` : 'of 1 or more'}, not ${JSON.stringify(value)}`,
+      2,
+    );
+  return n;
+};
 const operator = (orgId?: string, kind?: 'msp' | 'customer'): RequestContext => ({
   ...systemContext(),
   ...(orgId ? { orgId, orgKind: kind ?? null } : {}),
@@ -55,7 +65,13 @@ async function serve(opts: StoreFlags & { mode?: string; host?: string; port?: s
   ];
   if (seeded) {
     lines.push(seeded.created ? '  Demo data seeded.' : '  Demo data already present.');
-    lines.push(`  Demo sign-ins (passwords and TOTP secrets): ${seeded.file}`);
+    // The sign-ins are only in the data directory of the run that seeded this database (with
+    // --database-url that can be another directory): do not point at a file that is not there.
+    lines.push(
+      seeded.users.length
+        ? `  Demo sign-ins (passwords and TOTP secrets): ${seeded.file}`
+        : `  Demo sign-ins: not in this data directory (${seeded.file} is written by the run that seeded the database)`,
+    );
     const first = seeded.users.find((u) => u.role === 'msp_admin');
     if (first) {
       lines.push(`  e.g. ${first.email} / ${first.password} (MSP admin, MFA on: current code with`);
@@ -164,22 +180,26 @@ storeOptions(token.command('create').description('Create an API token for an org
   .requiredOption('--name <name>', 'token name')
   .requiredOption('--scopes <list>', `comma-separated: ${PERMISSIONS.join(', ')}`)
   .option('--days <n>', 'days until it expires', '90')
-  .action(async (opts) =>
-    withRuntime(opts, async (rt) => {
-      const scopes = String(opts.scopes)
-        .split(',')
-        .map((s) => s.trim()) as Permission[];
-      const bad = scopes.filter((s) => !PERMISSIONS.includes(s));
-      if (bad.length) throw new CliError(`unknown scope(s): ${bad.join(', ')}`, 2);
+  .action(async (opts) => {
+    // Usage errors are caught before the store is opened (it may be locked by a running server).
+    // --days used to go through unchecked: `--days abc` died with "Invalid time value" and
+    // `--days 0` or `-5` made a token that was already expired; the API allows 1 to 365.
+    const scopes = String(opts.scopes)
+      .split(',')
+      .map((s) => s.trim()) as Permission[];
+    const bad = scopes.filter((s) => !PERMISSIONS.includes(s));
+    if (bad.length) throw new CliError(`unknown scope(s): ${bad.join(', ')}`, 2);
+    const expiresInDays = wholeNumber(opts.days, '--days', 365);
+    await withRuntime(opts, async (rt) => {
       const o = await rt.services.orgs.get(systemContext(), opts.org);
       const t = await rt.services.tokens.create(operator(o.id, o.kind), {
         name: opts.name,
         scopes,
-        expiresInDays: Number(opts.days),
+        expiresInDays,
       });
       out({ id: t.id, orgId: t.org_id, scopes: t.scopes, expiresAt: t.expires_at, token: t.token });
-    }),
-  );
+    });
+  });
 storeOptions(token.command('revoke').description('Revoke an API token'))
   .requiredOption('--org <id>', 'organisation id')
   .requiredOption('--id <tokenId>', 'token id')
@@ -216,15 +236,18 @@ storeOptions(agreement.command('export').description('Export an agreement versio
       .default('markdown'),
   )
   .option('--out <file>', 'write to this file instead of standard output')
-  .action(async (opts) =>
-    withRuntime(opts, async (rt) => {
-      const v = await rt.services.agreements.version(systemContext(), opts.id, Number(opts.version));
+  .action(async (opts) => {
+    // Checked first: `--version abc` used to reach the database as NaN and fail with
+    // 'invalid input syntax for type integer: "NaN"'.
+    const version = wholeNumber(opts.version, '--version');
+    await withRuntime(opts, async (rt) => {
+      const v = await rt.services.agreements.version(systemContext(), opts.id, version);
       const text =
         opts.format === 'html' ? renderHtml(v) : opts.format === 'json' ? renderJson(v) : renderMarkdown(v);
       if (opts.out) fs.writeFileSync(opts.out, text);
       else out(text);
-    }),
-  );
+    });
+  });
 agreement
   .command('verify <file>')
   .description('Recompute the SHA-256 digest of an exported agreement version')
@@ -242,6 +265,8 @@ storeOptions(
   .action(async (opts) =>
     withRuntime(opts, async (rt) => {
       const { auditRepo } = await import('../modules/audit/audit.repo.ts');
+      // An unknown --org used to be reported as "0 entries, chain intact": say it does not exist.
+      if (opts.org) await rt.services.orgs.get(systemContext(), opts.org);
       const ids = opts.org ? [opts.org as string] : await auditRepo.orgIdsWithChains(rt.database.db);
       let broken = 0;
       for (const id of ids) {
@@ -262,6 +287,12 @@ mfa
   .description('Print the current TOTP code for a secret (as an authenticator app would)')
   .requiredOption('--secret <base32>', 'the TOTP secret')
   .action((opts) => out(totpCode(opts.secret, stepAt(Date.now())) + '\n'));
+
+// A reader that stops early (`accord catalog list | head`) is not an error: the rest of the output
+// is dropped instead of the process dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -167,5 +167,8 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
 
   fs.mkdirSync(rt.config.dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, JSON.stringify(people, null, 2) + '\n', { mode: 0o600 });
+  // `mode` only applies when the file is created: a credentials file left by an earlier seeding (of
+  // another database, with --database-url) kept whatever mode it had. It holds passwords: 0600.
+  fs.chmodSync(file, 0o600);
   return { created: true, users: people, file };
 }
