@@ -115,6 +115,8 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     }, rt.config.shutdownGraceSeconds * 1000);
     timer.unref();
     await app.close();
+    // Fastify does not wait for handlers whose client disconnected; the store closes after them.
+    while (app.accordBusy() > 0) await new Promise((r) => setTimeout(r, 20));
     await rt.close();
     clearTimeout(timer);
   }

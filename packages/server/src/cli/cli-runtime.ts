@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
-import { createLogger } from '../platform/logger.ts';
-import { openRuntime, type Runtime } from '../server.ts';
+import type { Runtime } from '../server.ts';
 
 /** Options every command that touches the store accepts; they override the environment. */
 export interface StoreFlags {
@@ -30,6 +29,8 @@ export function configFrom(flags: Partial<Record<keyof Config, unknown>>): Confi
 /** Opens the store for a one-shot command (quiet logs), runs `fn`, always closes. */
 export async function withRuntime<T>(flags: StoreFlags, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = configFrom({ ...flags, logLevel: process.env.ACCORD_LOG_LEVEL ?? 'warn' });
+  const { createLogger } = await import('../platform/logger.ts');
+  const { openRuntime } = await import('../server.ts');
   const rt = await openRuntime(config, createLogger(config.logLevel, process.stderr as never));
   try {
     return await fn(rt);

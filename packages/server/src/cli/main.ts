@@ -11,21 +11,19 @@ import {
 import { AppError } from '../platform/errors.ts';
 import { systemContext, type RequestContext } from '../platform/context.ts';
 import { randomToken } from '../platform/crypto.ts';
-import { migrate } from '../platform/db/migrate.ts';
-import { createLogger } from '../platform/logger.ts';
-import { openRuntime, startHttp } from '../server.ts';
 import { CatalogLoadError } from '../modules/catalog/catalog.loader.ts';
-import { verifyStored } from '../modules/audit/audit.service.ts';
 import {
   renderHtml,
   renderJson,
   renderMarkdown,
   verifyExport,
 } from '../modules/agreements/agreement-export.ts';
-import { seedDemo } from '../modules/demo/demo-seed.ts';
+import type { seedDemo } from '../modules/demo/demo-seed.ts';
 import { stepAt, totpCode } from '../modules/auth/totp.ts';
 import { CliError, configFrom, withRuntime, type StoreFlags } from './cli-runtime.ts';
 
+// Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
+// commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
 const program = new Command('accord')
   .description('Accord: MSP-customer security agreements built from CISA AA22-131A, verified from evidence.')
   .showHelpAfterError();
@@ -54,10 +52,12 @@ const operator = (orgId?: string, kind?: 'msp' | 'customer'): RequestContext => 
 
 async function serve(opts: StoreFlags & { mode?: string; host?: string; port?: string }, demo: boolean) {
   const config = configFrom({ ...opts });
+  const { createLogger } = await import('../platform/logger.ts');
+  const { openRuntime, startHttp } = await import('../server.ts');
   const logger = createLogger(config.logLevel);
   const rt = await openRuntime(config, logger);
   let seeded: Awaited<ReturnType<typeof seedDemo>> | null = null;
-  if (demo) seeded = await seedDemo(rt);
+  if (demo) seeded = await (await import('../modules/demo/demo-seed.ts')).seedDemo(rt);
   const http = await startHttp(rt, { handleSignals: true });
   const lines = [
     `Accord is running at ${http.url} (database: ${rt.database.describe})`,
@@ -100,6 +100,7 @@ storeOptions(
 storeOptions(program.command('migrate').description('Apply pending database migrations and exit')).action(
   async (opts: StoreFlags) => {
     await withRuntime({ ...opts, skipMigrations: true }, async (rt) => {
+      const { migrate } = await import('../platform/db/migrate.ts');
       const r = await migrate(rt.database.db);
       out(
         `applied ${r.applied.length} migration(s)${r.applied.length ? ': ' + r.applied.join(', ') : ''}; ${r.alreadyApplied} already applied\n`,
@@ -270,7 +271,7 @@ storeOptions(
       const ids = opts.org ? [opts.org as string] : await auditRepo.orgIdsWithChains(rt.database.db);
       let broken = 0;
       for (const id of ids) {
-        const r = await verifyStored(rt.database.db, id);
+        const r = await (await import('../modules/audit/audit.service.ts')).verifyStored(rt.database.db, id);
         if (r.ok) out(`org ${id}: ${r.entries} entries, chain intact\n`);
         else {
           broken++;

@@ -45,6 +45,7 @@ export async function openTestRuntime(
 export interface TestServer {
   rt: Runtime;
   url: string;
+  app: Awaited<ReturnType<typeof startHttp>>['app'];
   stop(): Promise<void>;
 }
 
@@ -55,5 +56,5 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const rt = await openTestRuntime(target, overrides);
   const http = await startHttp(rt);
-  return { rt, url: http.url, stop: http.stop };
+  return { rt, url: http.url, app: http.app, stop: http.stop };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
-import { createMsp } from '../../../test/support/factories.ts';
+import { addUser, createMsp } from '../../../test/support/factories.ts';
 import { ApiClient, signIn } from '../../../test/support/api-client.ts';
 
 describe.each(dbTargets())('HTTP platform ($name)', (target) => {
@@ -86,5 +86,34 @@ describe.each(dbTargets())('HTTP platform ($name)', (target) => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('closes the database only after handlers of disconnected clients finish', async () => {
+    const own = await startTestServer(target);
+    const { org } = await createMsp(own.rt);
+    const users = await Promise.all(Array.from({ length: 6 }, () => addUser(own.rt, org.id, 'auditor')));
+    let busyAtClose = -1;
+    const close = own.rt.close;
+    own.rt.close = async () => {
+      busyAtClose = own.app.accordBusy();
+      return close();
+    };
+    // Sign-ins (argon2id) keep their handlers busy; the clients hang up and the server stops meanwhile.
+    const controllers = users.map(() => new AbortController());
+    const pending = users.map((u, i) =>
+      fetch(own.url + '/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: u.email, password: u.password }),
+        signal: controllers[i]!.signal,
+      }).catch(() => null),
+    );
+    while (own.app.accordBusy() === 0) await new Promise((r) => setTimeout(r, 2));
+    controllers.forEach((ac) => ac.abort());
+    const busyAtStop = own.app.accordBusy();
+    await own.stop();
+    await Promise.all(pending);
+    expect(busyAtStop).toBeGreaterThan(0);
+    expect(busyAtClose).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -21,8 +21,6 @@ export const SESSION_COOKIE = 'accord_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-export type App = FastifyInstance & { withTypeProvider(): FastifyInstance };
 
 export interface AppOptions {
   services: Services;
@@ -71,6 +69,22 @@ export async function buildApp(opts: AppOptions) {
   app.decorateRequest('accordCtx', null);
   app.decorateRequest('accordSession', null);
 
+  // Handlers still at work, counted so that shutdown closes the database only after the last one
+  // finished, including handlers whose client already went away (Fastify does not wait for those).
+  let busy = 0;
+  app.decorate('accordBusy', () => busy);
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler as (this: unknown, ...args: unknown[]) => unknown;
+    route.handler = async function (this: unknown, ...args: unknown[]) {
+      busy++;
+      try {
+        return await handler.apply(this, args);
+      } finally {
+        busy--;
+      }
+    } as typeof route.handler;
+  });
+
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -81,6 +95,15 @@ export async function buildApp(opts: AppOptions) {
   // Authentication: a bearer token or the session cookie. Routes decide what they need.
   app.addHook('preHandler', async (req) => {
     if (!req.url.startsWith('/api/v1')) return;
+    busy++;
+    try {
+      await authenticate(req);
+    } finally {
+      busy--;
+    }
+  });
+
+  async function authenticate(req: FastifyRequest): Promise<void> {
     const meta = { ip: req.ip, requestId: String(req.id) };
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
@@ -105,7 +128,7 @@ export async function buildApp(opts: AppOptions) {
         }
       }
     }
-  });
+  }
 
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({

@@ -8,6 +8,10 @@ declare module 'fastify' {
     accordCtx: RequestContext | null;
     accordSession: ResolvedSession | null;
   }
+  interface FastifyInstance {
+    /** How many route handlers (and auth hooks) are still running. */
+    accordBusy(): number;
+  }
   interface FastifyContextConfig {
     /** 'public': no credentials; 'session': any signed-in session, even before MFA; default: full auth. */
     auth?: 'public' | 'session';
