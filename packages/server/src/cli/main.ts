@@ -268,7 +268,7 @@ storeOptions(
       const { auditRepo } = await import('../modules/audit/audit.repo.ts');
       // An unknown --org used to be reported as "0 entries, chain intact": say it does not exist.
       if (opts.org) await rt.services.orgs.get(systemContext(), opts.org);
-      const ids = opts.org ? [opts.org as string] : await auditRepo.orgIdsWithChains(rt.database.db);
+      const ids = opts.org ? [opts.org as string] : await auditRepo.orgIdsToVerify(rt.database.db);
       let broken = 0;
       for (const id of ids) {
         const r = await (await import('../modules/audit/audit.service.ts')).verifyStored(rt.database.db, id);

@@ -111,6 +111,13 @@ describe.each(dbTargets())('audit trail ($name)', (target) => {
         firstBrokenSeq: 3,
         reason: expect.stringMatching(/removed from the end/),
       });
+      await sql`delete from audit_log where org_id = ${org}`.execute(rt.database.db);
+      await sql`delete from audit_chain_heads where org_id = ${org}`.execute(rt.database.db);
+      expect(await verifyStored(rt.database.db, org)).toMatchObject({
+        ok: false,
+        firstBrokenSeq: 1,
+        reason: expect.stringMatching(/no audit trail/),
+      });
     } finally {
       await sql`alter table audit_log enable trigger audit_log_no_update`.execute(rt.database.db);
     }

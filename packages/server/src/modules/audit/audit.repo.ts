@@ -147,8 +147,9 @@ export const auditRepo = {
     return h ? { seq: Number(h.seq), hash: h.hash } : null;
   },
 
-  async orgIdsWithChains(db: Executor): Promise<string[]> {
-    const rows = await db.selectFrom('audit_chain_heads').select('org_id').orderBy('org_id').execute();
-    return rows.map((r) => r.org_id);
+  /** Every organisation, whether or not a chain head exists (a missing one is itself a break). */
+  async orgIdsToVerify(db: Executor): Promise<string[]> {
+    const rows = await db.selectFrom('orgs').select('id').orderBy('id').execute();
+    return rows.map((r) => r.id);
   },
 };

@@ -62,18 +62,31 @@ export function createAuditService({ db }: { db: Db }) {
 }
 
 /** Reads a whole chain in pages and verifies it (used by the API and `accord audit verify`). */
-export async function verifyStored(db: Executor, orgId: string): Promise<ChainVerification> {
-  const head = await auditRepo.head(db, orgId);
-  async function* all() {
-    let after = 0;
-    for (;;) {
-      const page = await auditRepo.list(db, orgId, after, 1000);
-      yield* page;
-      if (page.length < 1000) return;
-      after = page[page.length - 1]!.seq;
-    }
-  }
-  const entries: StoredEntry[] = [];
-  for await (const e of all()) entries.push(e);
-  return verifyChain(entries, head);
+export async function verifyStored(db: Db, orgId: string): Promise<ChainVerification> {
+  // One snapshot for the head and the entries: a write landing between the two reads would
+  // otherwise look like entries removed from the end.
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const head = await auditRepo.head(tx, orgId);
+      const entries: StoredEntry[] = [];
+      for (let after = 0; ;) {
+        const page = await auditRepo.list(tx, orgId, after, 1000);
+        entries.push(...page);
+        if (page.length < 1000) break;
+        after = page[page.length - 1]!.seq;
+      }
+      // Every organisation's trail starts when it is created, so no head at all means the whole
+      // chain was deleted.
+      if (!head && entries.length === 0) {
+        return {
+          ok: false,
+          entries: 0,
+          firstBrokenSeq: 1,
+          reason: 'the organisation has no audit trail (its chain was removed)',
+        };
+      }
+      return verifyChain(entries, head);
+    });
 }

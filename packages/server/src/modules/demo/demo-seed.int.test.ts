@@ -5,7 +5,7 @@ import path from 'node:path';
 import { dbTargets, openTestRuntime } from '../../../test/support/harness.ts';
 import { systemContext } from '../../platform/context.ts';
 import type { Runtime } from '../../server.ts';
-import { seedDemo } from './demo-seed.ts';
+import { DEMO_MSP_NAME, seedDemo } from './demo-seed.ts';
 
 describe('demo seed', () => {
   const target = dbTargets()[0]!; // the demo runs on the embedded database
@@ -43,5 +43,16 @@ describe('demo seed', () => {
     const again = await seedDemo(rt);
     expect(again.created).toBe(false);
     expect(again.users).toHaveLength(r.users.length);
+  });
+
+  it('refuses to continue from an interrupted seeding instead of reporting partial data as ready', async () => {
+    const other = await openTestRuntime(target);
+    try {
+      other.config.dataDir = dir;
+      await other.services.orgs.create(systemContext(), { name: DEMO_MSP_NAME, kind: 'msp' });
+      await expect(seedDemo(other)).rejects.toThrow(/interrupted/);
+    } finally {
+      await other.close();
+    }
   });
 });

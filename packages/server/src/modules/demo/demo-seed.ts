@@ -46,6 +46,20 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
     .select('id')
     .where('name', '=', DEMO_MSP_NAME)
     .executeTakeFirst();
+  // Seeding ends with a `demo.seeded` audit entry: without it, an earlier run was interrupted.
+  const finished =
+    existing &&
+    (await rt.database.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('org_id', '=', existing.id)
+      .where('action', '=', 'demo.seeded')
+      .executeTakeFirst());
+  if (existing && !finished) {
+    throw new Error(
+      'an earlier demo seeding was interrupted and left partial data: start the demo with a new data directory (or an empty database)',
+    );
+  }
   if (existing) {
     const users = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as DemoUser[]) : [];
     return { created: false, users, file };
@@ -86,7 +100,7 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
     role,
     permissions: permissionsFor(role),
   });
-  const customers = [];
+  const customers: { org: { id: string; name: string }; domain: string }[] = [];
   for (const [name, domain] of [
     ['Contoso Dental', 'contoso.example'],
     ['Fabrikam Legal', 'fabrikam.example'],
@@ -164,6 +178,15 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
     })),
   });
   await agreements.propose(cust, t.agreement_id, 2);
+  await db.transaction().execute((tx) =>
+    rt.services.audit.record(tx, sys, {
+      orgIds: [msp.id],
+      action: 'demo.seeded',
+      targetType: 'org',
+      targetId: msp.id,
+      details: { customers: customers.map((c) => c.org.id), users: people.length },
+    }),
+  );
 
   fs.mkdirSync(rt.config.dataDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, JSON.stringify(people, null, 2) + '\n', { mode: 0o600 });
