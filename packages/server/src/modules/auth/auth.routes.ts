@@ -105,7 +105,7 @@ export function authRoutes(
       config: { auth: 'session' },
       schema: { tags, summary: 'The current session', response: { 200: SessionInfo } },
     },
-    async (req) => sessionOf(req).view,
+    async (req) => auth.sessionView(sessionOf(req).idHash),
   );
 
   app.post(
@@ -186,7 +186,7 @@ export function authRoutes(
         );
         // A user who belonged nowhere acts as the organisation they just joined.
         if (answer === 'accept' && !s.view.activeOrgId) return auth.switchOrg(s.idHash, req.params.id);
-        return (await auth.resolve(req.cookies[SESSION_COOKIE]!, m)).view;
+        return auth.sessionView(s.idHash);
       },
     );
   }

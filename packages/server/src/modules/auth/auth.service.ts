@@ -155,6 +155,7 @@ export function createAuthService({
       csrf_token: string;
       expires_at: Date;
     },
+    opts: { invitations: boolean } = { invitations: true },
   ): Promise<SessionView> {
     const user = (await usersRepo.byId(tx, s.user_id))!;
     const ms = await memberships(tx, user.id);
@@ -165,7 +166,7 @@ export function createAuthService({
       s.status === 'authenticated' && !mfaEnrolled && ms.some((m) => MFA_REQUIRED_ROLES.includes(m.role))
         ? 'mfa_enrollment_required'
         : s.status;
-    const invitations = (await usersRepo.invitations(tx, user.id)).map((i) => ({
+    const invitations = (opts.invitations ? await usersRepo.invitations(tx, user.id) : []).map((i) => ({
       orgId: i.org_id,
       orgName: i.org_name,
       orgKind: i.org_kind,
@@ -268,10 +269,16 @@ export function createAuthService({
         .where('id_hash', '=', idHash)
         .execute();
     }
-    const v = await view(db, s);
+    // Per request: no invitations (only the session answer shows them; see sessionView).
+    const v = await view(db, s, { invitations: false });
     const m = v.memberships.find((x) => x.orgId === s.active_org_id);
     const ctx = v.status === 'authenticated' ? contextFor(meta.requestId, meta.ip, v.user, m) : null;
     return { idHash, view: v, ctx };
+  }
+
+  /** The whole session answer, invitations included (GET /auth/session and after answering one). */
+  async function sessionView(idHash: string): Promise<SessionView> {
+    return view(db, await loadSession(idHash));
   }
 
   async function loadSession(idHash: string) {
@@ -478,6 +485,7 @@ export function createAuthService({
   return {
     login,
     resolve,
+    sessionView,
     verifyMfa,
     startEnrollment,
     confirmEnrollment,
