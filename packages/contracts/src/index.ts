@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './permissions.ts';
 export * from './catalog.ts';
 export * from './api.ts';
+export * from './events.ts';
