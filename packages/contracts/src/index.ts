@@ -3,3 +3,4 @@ export * from './permissions.ts';
 export * from './catalog.ts';
 export * from './api.ts';
 export * from './events.ts';
+export * from './telemetry.ts';

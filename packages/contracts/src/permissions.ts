@@ -24,14 +24,16 @@ export const PERMISSIONS = [
   'agreements:draft',
   'agreements:accept',
   'audit:read',
+  'logs:read',
+  'logs:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read'];
+const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read', 'logs:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: [...PERMISSIONS],
-  msp_engineer: [...READ, 'users:read', 'agreements:draft'],
+  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage'],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],
   auditor: READ,

@@ -134,6 +134,81 @@ export interface AgreementAcceptancesTable {
   digest: string;
   accepted_at: Ts;
 }
+export interface LogSourcesTable {
+  id: string;
+  org_id: string;
+  kind: string;
+  name: string;
+  expected_interval_minutes: number;
+  utc_offset_minutes: Generated<number>;
+  mapping: Json<unknown> | null;
+  token_hash: string;
+  created_at: Ts;
+  disabled_at: TsNull;
+  last_received_at: TsNull;
+  last_event_at: TsNull;
+}
+export interface EventsTable {
+  id: Generated<string>;
+  org_id: string;
+  time: Ts;
+  source_id: string;
+  batch_id: string;
+  batch_pos: number;
+  received_at: Ts;
+  class: string;
+  activity: string;
+  outcome: string;
+  reason: string | null;
+  reason_detail: string | null;
+  username: string | null;
+  user_domain: string | null;
+  target_user: string | null;
+  grp: string | null;
+  src_ip: string | null;
+  src_port: number | null;
+  geo: Json<unknown> | null;
+  dst_host: string | null;
+  app: string | null;
+  auth_protocol: string | null;
+  mfa_used: boolean | null;
+  process_name: string | null;
+  command_line: string | null;
+  vendor_event_id: string | null;
+  is_msp: Generated<boolean>;
+  raw: string;
+}
+export interface IngestBatchesTable {
+  id: string;
+  org_id: string;
+  source_id: string;
+  seq: Big;
+  received_at: Ts;
+  event_count: number;
+  rejected_count: number;
+  min_time: TsNull;
+  max_time: TsNull;
+  content_hash: string;
+  prev_seal: string;
+  seal: string;
+  expired_at: TsNull;
+}
+export interface SealHeadsTable {
+  org_id: string;
+  seq: Big;
+  seal: string;
+}
+export interface QuarantineTable {
+  id: string;
+  org_id: string;
+  source_id: string;
+  batch_id: string | null;
+  received_at: Ts;
+  line_no: number | null;
+  reason: string;
+  raw: string;
+  replayed_at: TsNull;
+}
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -155,4 +230,9 @@ export interface DB {
   agreement_versions: AgreementVersionsTable;
   agreement_acceptances: AgreementAcceptancesTable;
   schema_migrations: SchemaMigrationsTable;
+  log_sources: LogSourcesTable;
+  events: EventsTable;
+  ingest_batches: IngestBatchesTable;
+  seal_heads: SealHeadsTable;
+  quarantine: QuarantineTable;
 }

@@ -1,0 +1,89 @@
+import type { NormalisedEventInput } from '@accord/contracts';
+import { canonicalJson } from '../../platform/canonical-json.ts';
+
+/** One event as stored: the normalised fields, where it came from, and the raw record. */
+export interface EventRow {
+  time: string; // ISO-8601 UTC with millisecond precision (what both databases round-trip exactly)
+  class: string;
+  activity: string;
+  outcome: string;
+  reason: string | null;
+  reasonDetail: string | null;
+  user: string | null;
+  userDomain: string | null;
+  targetUser: string | null;
+  group: string | null;
+  srcIp: string | null;
+  srcPort: number | null;
+  geo: unknown;
+  dstHost: string | null;
+  app: string | null;
+  authProtocol: string | null;
+  mfaUsed: boolean | null;
+  processName: string | null;
+  commandLine: string | null;
+  vendorEventId: string | null;
+  isMsp: boolean;
+  raw: string;
+}
+
+const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+export function toEventRow(e: NormalisedEventInput, raw: string): EventRow {
+  return {
+    time: new Date(e.time).toISOString(),
+    class: e.class,
+    activity: e.activity,
+    outcome: e.outcome,
+    reason: n(e.reason),
+    reasonDetail: n(e.reasonDetail),
+    user: n(e.user),
+    userDomain: n(e.userDomain),
+    targetUser: n(e.targetUser),
+    group: n(e.group),
+    srcIp: n(e.srcIp),
+    srcPort: n(e.srcPort),
+    geo: n(e.geo),
+    dstHost: n(e.dstHost),
+    app: n(e.app),
+    authProtocol: n(e.authProtocol),
+    mfaUsed: n(e.mfaUsed),
+    processName: n(e.processName),
+    commandLine: n(e.commandLine),
+    vendorEventId: n(e.vendorEventId),
+    isMsp: false,
+    raw,
+  };
+}
+
+/**
+ * The line of an event that its batch's content hash covers: every stored field in a fixed order.
+ * Verification rebuilds it from the database row, so any change to a stored value shows.
+ */
+export function eventHashLine(sourceId: string, e: EventRow): string {
+  return canonicalJson([
+    sourceId,
+    e.time,
+    e.class,
+    e.activity,
+    e.outcome,
+    e.reason,
+    e.reasonDetail,
+    e.user,
+    e.userDomain,
+    e.targetUser,
+    e.group,
+    e.srcIp,
+    e.srcPort,
+    e.geo,
+    e.dstHost,
+    e.app,
+    e.authProtocol,
+    e.mfaUsed,
+    e.processName,
+    e.commandLine,
+    e.vendorEventId,
+    e.isMsp,
+    e.raw,
+  ]);
+}

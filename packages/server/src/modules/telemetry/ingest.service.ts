@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { canonicalJson } from '../../platform/canonical-json.ts';
+import { sha256Hex } from '../../platform/crypto.ts';
+import type { Db } from '../../platform/db/db.ts';
+import type { Parser } from './parsers/parser.types.ts';
+import { eventHashLine, toEventRow, type EventRow } from './event-row.ts';
+import { ensurePartitions, insertEvents } from './events.repo.ts';
+import type { SourceRow } from './sources.service.ts';
+
+export const GENESIS_SEAL = '0'.repeat(64);
+/** Events more than this far in the future, or older than ten years, are refused as implausible. */
+const FUTURE_MS = 86_400_000;
+const PAST_MS = 3650 * 86_400_000;
+/** How many rejections an answer lists; all of them are kept in quarantine. */
+const LISTED_REJECTIONS = 100;
+
+export interface IngestRecord {
+  /** 1-based line (or element) number in the request or file. */
+  line: number;
+  text: string;
+}
+
+export interface IngestOutcome {
+  batchId: string | null;
+  seq: number | null;
+  seal: string | null;
+  accepted: number;
+  rejected: { line: number; reason: string }[];
+  rejectedTotal: number;
+}
+
+export interface BatchHeader {
+  orgId: string;
+  seq: number;
+  batchId: string;
+  sourceId: string;
+  receivedAt: string;
+  eventCount: number;
+  contentHash: string;
+  prevSeal: string;
+}
+
+export const contentHashOf = (sourceId: string, rows: EventRow[]): string =>
+  sha256Hex(rows.map((r) => eventHashLine(sourceId, r)).join('\n'));
+export const sealOf = (h: BatchHeader): string => sha256Hex(canonicalJson(h));
+
+export type IngestService = ReturnType<typeof createIngestService>;
+
+export function createIngestService({ db, parserFor }: { db: Db; parserFor: (s: SourceRow) => Parser }) {
+  /** Parses records; good ones become rows, bad ones are reported with their line and reason. */
+  function parse(source: SourceRow, records: Iterable<IngestRecord>, receivedAt: Date) {
+    const parser = parserFor(source);
+    const ctx = { receivedAt, utcOffsetMinutes: source.utc_offset_minutes };
+    const now = receivedAt.getTime();
+    const rows: EventRow[] = [];
+    const rejected: { line: number; reason: string; raw: string }[] = [];
+    for (const rec of records) {
+      if (rec.text.trim() === '') continue;
+      let input: unknown = rec.text;
+      if (parser.input === 'json') {
+        try {
+          input = JSON.parse(rec.text);
+        } catch (e) {
+          rejected.push({ line: rec.line, reason: `not valid JSON: ${(e as Error).message}`, raw: rec.text });
+          continue;
+        }
+      }
+      let r;
+      try {
+        r = parser.parse(input, ctx);
+      } catch (e) {
+        // A parser bug must not lose the batch: the record goes to quarantine with the error.
+        r = { ok: false as const, error: `parser error: ${(e as Error).message}` };
+      }
+      if (!r.ok) {
+        rejected.push({ line: rec.line, reason: r.error, raw: rec.text });
+        continue;
+      }
+      const t = Date.parse(r.event.time);
+      if (!(t <= now + FUTURE_MS && t >= now - PAST_MS)) {
+        rejected.push({
+          line: rec.line,
+          reason: `timestamp ${r.event.time} is outside the accepted window`,
+          raw: rec.text,
+        });
+        continue;
+      }
+      rows.push(toEventRow(r.event, rec.text));
+    }
+    return { rows, rejected };
+  }
+
+  /**
+   * Parses and stores one batch. The answer is sent only after the transaction that stores the
+   * events, their seal and the quarantined records has committed: an acknowledged event is durable.
+   */
+  async function ingest(
+    source: SourceRow,
+    records: Iterable<IngestRecord>,
+    receivedAt = new Date(),
+  ): Promise<IngestOutcome> {
+    const { rows, rejected } = parse(source, records, receivedAt);
+    const received = receivedAt.toISOString();
+    await ensurePartitions(
+      db,
+      rows.map((r) => r.time),
+    );
+    const batchId = randomUUID();
+    const contentHash = contentHashOf(source.id, rows);
+    const sealed = await db.transaction().execute(async (tx) => {
+      let head: { seq: number; seal: string } | null = null;
+      if (rows.length > 0) {
+        await tx
+          .insertInto('seal_heads')
+          .values({ org_id: source.org_id, seq: 0, seal: GENESIS_SEAL })
+          .onConflict((oc) => oc.column('org_id').doNothing())
+          .execute();
+        const h = await tx
+          .selectFrom('seal_heads')
+          .select(['seq', 'seal'])
+          .where('org_id', '=', source.org_id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        const header: BatchHeader = {
+          orgId: source.org_id,
+          seq: Number(h.seq) + 1,
+          batchId,
+          sourceId: source.id,
+          receivedAt: received,
+          eventCount: rows.length,
+          contentHash,
+          prevSeal: h.seal,
+        };
+        const seal = sealOf(header);
+        await insertEvents(tx, source.org_id, source.id, batchId, received, rows);
+        let min = rows[0]!.time;
+        let max = min;
+        for (const r of rows) {
+          if (r.time < min) min = r.time;
+          if (r.time > max) max = r.time;
+        }
+        await tx
+          .insertInto('ingest_batches')
+          .values({
+            id: batchId,
+            org_id: source.org_id,
+            source_id: source.id,
+            seq: header.seq,
+            received_at: received,
+            event_count: rows.length,
+            rejected_count: rejected.length,
+            min_time: min,
+            max_time: max,
+            content_hash: contentHash,
+            prev_seal: h.seal,
+            seal,
+          })
+          .execute();
+        await tx
+          .updateTable('seal_heads')
+          .set({ seq: header.seq, seal })
+          .where('org_id', '=', source.org_id)
+          .execute();
+        head = { seq: header.seq, seal };
+      }
+      if (rejected.length > 0) {
+        await tx
+          .insertInto('quarantine')
+          .values(
+            rejected.map((r) => ({
+              id: randomUUID(),
+              org_id: source.org_id,
+              source_id: source.id,
+              batch_id: rows.length > 0 ? batchId : null,
+              received_at: received,
+              line_no: r.line,
+              reason: r.reason,
+              raw: r.raw,
+            })),
+          )
+          .execute();
+      }
+      const newest = rows.reduce<string | null>((m, r) => (m === null || r.time > m ? r.time : m), null);
+      await tx
+        .updateTable('log_sources')
+        .set({
+          last_received_at: received,
+          ...(newest ? { last_event_at: sql<Date>`greatest(last_event_at, ${newest}::timestamptz)` } : {}),
+        })
+        .where('id', '=', source.id)
+        .execute();
+      return head;
+    });
+    return {
+      batchId: sealed ? batchId : null,
+      seq: sealed?.seq ?? null,
+      seal: sealed?.seal ?? null,
+      accepted: rows.length,
+      rejected: rejected.slice(0, LISTED_REJECTIONS).map(({ line, reason }) => ({ line, reason })),
+      rejectedTotal: rejected.length,
+    };
+  }
+
+  return { parse, ingest };
+}
