@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/db.ts';
 import type { EventRow } from './event-row.ts';
 
-/** Day partitions known to exist in this process (creating one is idempotent but not free). */
-const knownPartitions = new Set<string>();
+/** Day partitions known to exist, per database handle (creating one is idempotent but not free). */
+const knownPartitions = new WeakMap<object, Set<string>>();
 
 const dayOf = (iso: string) => iso.slice(0, 10);
 const partitionName = (day: string) => `events_p${day.replace(/-/g, '')}`;
@@ -15,8 +15,10 @@ const partitionName = (day: string) => `events_p${day.replace(/-/g, '')}`;
 export async function ensurePartitions(db: Executor, times: Iterable<string>): Promise<void> {
   const days = new Set<string>();
   for (const t of times) days.add(dayOf(t));
+  let known = knownPartitions.get(db);
+  if (!known) knownPartitions.set(db, (known = new Set()));
   for (const day of days) {
-    if (knownPartitions.has(day)) continue;
+    if (known.has(day)) continue;
     const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     try {
       await sql
@@ -30,13 +32,13 @@ export async function ensurePartitions(db: Executor, times: Iterable<string>): P
       }>`select count(*)::int as n from pg_class where relname = ${partitionName(day)}`.execute(db);
       if (exists.rows[0]?.n !== 1) throw e;
     }
-    knownPartitions.add(day);
+    known.add(day);
   }
 }
 
-/** Forgets cached partitions (after retention drops some, or in tests that recreate a database). */
-export function forgetPartitions(): void {
-  knownPartitions.clear();
+/** Forgets the partitions cached for a database (after retention dropped some). */
+export function forgetPartitions(db: Executor): void {
+  knownPartitions.delete(db);
 }
 
 /**

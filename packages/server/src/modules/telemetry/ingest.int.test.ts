@@ -236,4 +236,15 @@ describe.each(dbTargets())('log ingest, seals and search ($name)', (target) => {
       }),
     ).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'conflict');
   });
+
+  it('recreates a day partition dropped behind its back and still stores the batch', async () => {
+    const { cust, c, source } = await tenant();
+    const day = new Date(now - 3 * 86_400_000).toISOString();
+    await ingest.ingest(source, lines(`${day}|erin|failure|`));
+    await sql.raw(`drop table events_p${day.slice(0, 10).replace(/-/g, '')}`).execute(rt.database.db);
+    const r = await ingest.ingest(source, lines(`${day}|erin|success|`));
+    expect(r.accepted).toBe(1);
+    const found = await logs.search(c, cust.org.id, { order: 'asc', limit: 10, user: 'erin' });
+    expect(found.events.map((e) => e.outcome)).toEqual(['success']);
+  });
 });

@@ -5,7 +5,7 @@ import { sha256Hex } from '../../platform/crypto.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { Parser } from './parsers/parser.types.ts';
 import { eventHashLine, toEventRow, type EventRow } from './event-row.ts';
-import { ensurePartitions, insertEvents } from './events.repo.ts';
+import { ensurePartitions, forgetPartitions, insertEvents } from './events.repo.ts';
 import type { SourceRow } from './sources.service.ts';
 
 export const GENESIS_SEAL = '0'.repeat(64);
@@ -102,96 +102,105 @@ export function createIngestService({ db, parserFor }: { db: Db; parserFor: (s: 
   ): Promise<IngestOutcome> {
     const { rows, rejected } = parse(source, records, receivedAt);
     const received = receivedAt.toISOString();
-    await ensurePartitions(
-      db,
-      rows.map((r) => r.time),
-    );
+    const times = rows.map((r) => r.time);
+    await ensurePartitions(db, times);
     const batchId = randomUUID();
     const contentHash = contentHashOf(source.id, rows);
-    const sealed = await db.transaction().execute(async (tx) => {
-      let head: { seq: number; seal: string } | null = null;
-      if (rows.length > 0) {
-        await tx
-          .insertInto('seal_heads')
-          .values({ org_id: source.org_id, seq: 0, seal: GENESIS_SEAL })
-          .onConflict((oc) => oc.column('org_id').doNothing())
-          .execute();
-        const h = await tx
-          .selectFrom('seal_heads')
-          .select(['seq', 'seal'])
-          .where('org_id', '=', source.org_id)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        const header: BatchHeader = {
-          orgId: source.org_id,
-          seq: Number(h.seq) + 1,
-          batchId,
-          sourceId: source.id,
-          receivedAt: received,
-          eventCount: rows.length,
-          contentHash,
-          prevSeal: h.seal,
-        };
-        const seal = sealOf(header);
-        await insertEvents(tx, source.org_id, source.id, batchId, received, rows);
-        let min = rows[0]!.time;
-        let max = min;
-        for (const r of rows) {
-          if (r.time < min) min = r.time;
-          if (r.time > max) max = r.time;
-        }
-        await tx
-          .insertInto('ingest_batches')
-          .values({
-            id: batchId,
-            org_id: source.org_id,
-            source_id: source.id,
-            seq: header.seq,
-            received_at: received,
-            event_count: rows.length,
-            rejected_count: rejected.length,
-            min_time: min,
-            max_time: max,
-            content_hash: contentHash,
-            prev_seal: h.seal,
-            seal,
-          })
-          .execute();
-        await tx
-          .updateTable('seal_heads')
-          .set({ seq: header.seq, seal })
-          .where('org_id', '=', source.org_id)
-          .execute();
-        head = { seq: header.seq, seal };
-      }
-      if (rejected.length > 0) {
-        await tx
-          .insertInto('quarantine')
-          .values(
-            rejected.map((r) => ({
-              id: randomUUID(),
+    const store = () =>
+      db.transaction().execute(async (tx) => {
+        let head: { seq: number; seal: string } | null = null;
+        if (rows.length > 0) {
+          await tx
+            .insertInto('seal_heads')
+            .values({ org_id: source.org_id, seq: 0, seal: GENESIS_SEAL })
+            .onConflict((oc) => oc.column('org_id').doNothing())
+            .execute();
+          const h = await tx
+            .selectFrom('seal_heads')
+            .select(['seq', 'seal'])
+            .where('org_id', '=', source.org_id)
+            .forUpdate()
+            .executeTakeFirstOrThrow();
+          const header: BatchHeader = {
+            orgId: source.org_id,
+            seq: Number(h.seq) + 1,
+            batchId,
+            sourceId: source.id,
+            receivedAt: received,
+            eventCount: rows.length,
+            contentHash,
+            prevSeal: h.seal,
+          };
+          const seal = sealOf(header);
+          await insertEvents(tx, source.org_id, source.id, batchId, received, rows);
+          let min = rows[0]!.time;
+          let max = min;
+          for (const r of rows) {
+            if (r.time < min) min = r.time;
+            if (r.time > max) max = r.time;
+          }
+          await tx
+            .insertInto('ingest_batches')
+            .values({
+              id: batchId,
               org_id: source.org_id,
               source_id: source.id,
-              batch_id: rows.length > 0 ? batchId : null,
+              seq: header.seq,
               received_at: received,
-              line_no: r.line,
-              reason: r.reason,
-              raw: r.raw,
-            })),
-          )
+              event_count: rows.length,
+              rejected_count: rejected.length,
+              min_time: min,
+              max_time: max,
+              content_hash: contentHash,
+              prev_seal: h.seal,
+              seal,
+            })
+            .execute();
+          await tx
+            .updateTable('seal_heads')
+            .set({ seq: header.seq, seal })
+            .where('org_id', '=', source.org_id)
+            .execute();
+          head = { seq: header.seq, seal };
+        }
+        if (rejected.length > 0) {
+          await tx
+            .insertInto('quarantine')
+            .values(
+              rejected.map((r) => ({
+                id: randomUUID(),
+                org_id: source.org_id,
+                source_id: source.id,
+                batch_id: rows.length > 0 ? batchId : null,
+                received_at: received,
+                line_no: r.line,
+                reason: r.reason,
+                raw: r.raw,
+              })),
+            )
+            .execute();
+        }
+        const newest = rows.reduce<string | null>((m, r) => (m === null || r.time > m ? r.time : m), null);
+        await tx
+          .updateTable('log_sources')
+          .set({
+            last_received_at: received,
+            ...(newest ? { last_event_at: sql<Date>`greatest(last_event_at, ${newest}::timestamptz)` } : {}),
+          })
+          .where('id', '=', source.id)
           .execute();
-      }
-      const newest = rows.reduce<string | null>((m, r) => (m === null || r.time > m ? r.time : m), null);
-      await tx
-        .updateTable('log_sources')
-        .set({
-          last_received_at: received,
-          ...(newest ? { last_event_at: sql<Date>`greatest(last_event_at, ${newest}::timestamptz)` } : {}),
-        })
-        .where('id', '=', source.id)
-        .execute();
-      return head;
-    });
+        return head;
+      });
+    let sealed: Awaited<ReturnType<typeof store>>;
+    try {
+      sealed = await store();
+    } catch (e) {
+      // Another process may have dropped a partition this one had cached: recreate and retry once.
+      if (!/no partition of relation/.test((e as Error).message)) throw e;
+      forgetPartitions(db);
+      await ensurePartitions(db, times);
+      sealed = await store();
+    }
     return {
       batchId: sealed ? batchId : null,
       seq: sealed?.seq ?? null,
