@@ -21,6 +21,11 @@ import { loadCatalog, DEFAULT_CATALOG_FILE } from './modules/catalog/catalog.loa
 import { createAgreementsService } from './modules/agreements/agreements.service.ts';
 import { agreementsRoutes } from './modules/agreements/agreements.routes.ts';
 import { landingRoutes } from './modules/health/landing.routes.ts';
+import { createSourcesService } from './modules/telemetry/sources.service.ts';
+import { createIngestService } from './modules/telemetry/ingest.service.ts';
+import { createLogsService } from './modules/telemetry/logs.service.ts';
+import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
+import { parserFor, validateMapping } from './modules/telemetry/parsers/registry.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -31,7 +36,10 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const tokens = createTokensService({ db, audit });
   const catalog = createCatalogService(catalogData);
   const agreements = createAgreementsService({ db, audit, catalog });
-  return { audit, users, orgs, auth, tokens, catalog, agreements };
+  const sources = createSourcesService({ db, audit, validateMapping });
+  const ingest = createIngestService({ db, parserFor });
+  const logs = createLogsService({ db });
+  return { audit, users, orgs, auth, tokens, catalog, agreements, sources, ingest, logs };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -100,6 +108,11 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     auditRoutes(app, rt.services);
     catalogRoutes(app, rt.services);
     agreementsRoutes(app, rt.services);
+    telemetryRoutes(app, {
+      ...rt.services,
+      ingestMaxBytes: rt.config.ingestMaxBytes,
+      ingestRatePerSource: rt.config.ingestRatePerSource,
+    });
     landingRoutes(app);
   }
   await app.listen({ host: rt.config.host, port: rt.config.port });

@@ -28,6 +28,8 @@ interface Side {
   digest: string;
   /** An agreement whose version 1 is still a draft. */
   draft: string;
+  /** A log source of the organisation. */
+  source: string;
 }
 
 interface RouteCase {
@@ -169,6 +171,53 @@ const ROUTES: RouteCase[] = [
     params: (s) => ({ id: s.agreement, version: 1 }),
   },
 ];
+
+const LOG_ROUTES: RouteCase[] = [
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/sources',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/sources',
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ kind: 'cef', name: `intruder-${randomUUID().slice(0, 8)}`, expectedIntervalMinutes: 5 }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/sources/{sourceId}',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org, sourceId: s.source }),
+  },
+  ...(['rotate-token', 'disable', 'enable'] as const).map((verb): RouteCase => ({
+    method: 'POST',
+    route: `/api/v1/orgs/{id}/sources/{sourceId}/${verb}`,
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org, sourceId: s.source }),
+  })),
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/events',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/logs/verify',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/quarantine',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
+];
+ROUTES.push(...LOG_ROUTES);
 
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
@@ -385,6 +434,21 @@ async function buildWorld(srv: TestServer): Promise<World> {
     draft(bAdmin, B1.org.id, 'B and B1 draft schedule'),
   ]);
   const [digestA, digestB] = await Promise.all([propose(aAdmin, ag1), propose(bAdmin, agB1)]);
+  const logSource = async (admin: Principal, org: string) => {
+    const r = await admin.client.post(`/api/v1/orgs/${org}/sources`, {
+      kind: 'linux_syslog',
+      name: `bastion ${randomUUID().slice(0, 8)}`,
+      expectedIntervalMinutes: 60,
+    });
+    expect(r.status, r.text).toBe(201);
+    return r.body.id as string;
+  };
+  const [srcA, srcA1, srcB, srcB1] = await Promise.all([
+    logSource(aAdmin, A.org.id),
+    logSource(a1Admin, A1.org.id),
+    logSource(bAdmin, B.org.id),
+    logSource(b1Admin, B1.org.id),
+  ]);
 
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;
@@ -397,6 +461,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     ag: string,
     dg: string,
     d: string,
+    src: string,
   ) => ({
     name,
     org,
@@ -406,6 +471,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     agreement: ag,
     digest: dg,
     draft: d,
+    source: src,
   });
   const userIds = (...ps: Principal[]) => ps.map((p) => p.user?.id ?? p.tokenId!);
   return {
@@ -439,10 +505,10 @@ async function buildWorld(srv: TestServer): Promise<World> {
     b1Member,
     b1Token,
     sides: {
-      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft),
-      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft),
-      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft),
-      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft),
+      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft, srcA),
+      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft, srcA1),
+      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft, srcB),
+      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft, srcB1),
     },
     idsOf: {
       A: [A.org.id, ...userIds(aAdmin, aEngineer, aAuditor, aToken)],
@@ -470,7 +536,11 @@ async function ownersView(w: World) {
     [w.bAdmin, w.B, w.b1Admin, w.B1, [w.agB1, w.agB1Draft]],
   ] as const) {
     for (const org of [mspOrg, customerOrg])
-      reads.push([msp, `/api/v1/orgs/${org}/members`], [msp, `/api/v1/orgs/${org}/audit/verify`]);
+      reads.push(
+        [msp, `/api/v1/orgs/${org}/members`],
+        [msp, `/api/v1/orgs/${org}/audit/verify`],
+        [msp, `/api/v1/orgs/${org}/sources`],
+      );
     reads.push([msp, '/api/v1/relationships'], [msp, '/api/v1/tokens'], [customerAdmin, '/api/v1/tokens']);
     for (const id of agreements) reads.push([customerAdmin, `/api/v1/agreements/${id}/versions`]);
   }

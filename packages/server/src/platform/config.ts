@@ -35,6 +35,10 @@ export const ConfigSchema = z.object({
   loginLockoutMinutes: int(1, 24 * 60).default(15),
   loginIpMaxFailures: int(1, 10_000).default(30),
   shutdownGraceSeconds: int(1, 600).default(10),
+  /** Largest ingest request body (after gzip, the decompressed size may be 8 times this). */
+  ingestMaxBytes: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Ingest requests per second allowed to one source (bursts of twice this). */
+  ingestRatePerSource: int(1, 100_000).default(50),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -58,6 +62,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   loginLockoutMinutes: 'ACCORD_LOGIN_LOCKOUT_MINUTES',
   loginIpMaxFailures: 'ACCORD_LOGIN_IP_MAX_FAILURES',
   shutdownGraceSeconds: 'ACCORD_SHUTDOWN_GRACE_SECONDS',
+  ingestMaxBytes: 'ACCORD_INGEST_MAX_BYTES',
+  ingestRatePerSource: 'ACCORD_INGEST_RATE_PER_SOURCE',
 };
 
 export class ConfigError extends Error {

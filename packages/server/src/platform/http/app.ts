@@ -94,7 +94,7 @@ export async function buildApp(opts: AppOptions) {
 
   // Authentication: a bearer token or the session cookie. Routes decide what they need.
   app.addHook('preHandler', async (req) => {
-    if (!req.url.startsWith('/api/v1')) return;
+    if (!req.url.startsWith('/api/v1') || req.routeOptions.config.auth === 'ingest') return;
     busy++;
     try {
       await authenticate(req);

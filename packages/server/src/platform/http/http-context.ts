@@ -13,8 +13,9 @@ declare module 'fastify' {
     accordBusy(): number;
   }
   interface FastifyContextConfig {
-    /** 'public': no credentials; 'session': any signed-in session, even before MFA; default: full auth. */
-    auth?: 'public' | 'session';
+    /** 'public': no credentials; 'session': any signed-in session, even before MFA; 'ingest': a
+     * log source's ingest token, checked by the route itself; default: full auth. */
+    auth?: 'public' | 'session' | 'ingest';
   }
 }
 
