@@ -26,6 +26,7 @@ import { createIngestService } from './modules/telemetry/ingest.service.ts';
 import { createLogsService } from './modules/telemetry/logs.service.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { parserFor, validateMapping } from './modules/telemetry/parsers/registry.ts';
+import { createMspAccountResolver } from './modules/telemetry/msp-accounts.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -37,7 +38,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const catalog = createCatalogService(catalogData);
   const agreements = createAgreementsService({ db, audit, catalog });
   const sources = createSourcesService({ db, audit, validateMapping });
-  const ingest = createIngestService({ db, parserFor });
+  const ingest = createIngestService({ db, parserFor, mspAccounts: createMspAccountResolver(db) });
   const logs = createLogsService({ db });
   return { audit, users, orgs, auth, tokens, catalog, agreements, sources, ingest, logs };
 }

@@ -7,6 +7,7 @@ import type { Parser } from './parsers/parser.types.ts';
 import { eventHashLine, toEventRow, type EventRow } from './event-row.ts';
 import { ensurePartitions, forgetPartitions, insertEvents } from './events.repo.ts';
 import type { SourceRow } from './sources.service.ts';
+import { matchesMsp, type MspAccountResolver } from './msp-accounts.ts';
 
 export const GENESIS_SEAL = '0'.repeat(64);
 /** Events more than this far in the future, or older than ten years, are refused as implausible. */
@@ -47,7 +48,16 @@ export const sealOf = (h: BatchHeader): string => sha256Hex(canonicalJson(h));
 
 export type IngestService = ReturnType<typeof createIngestService>;
 
-export function createIngestService({ db, parserFor }: { db: Db; parserFor: (s: SourceRow) => Parser }) {
+export function createIngestService({
+  db,
+  parserFor,
+  mspAccounts,
+}: {
+  db: Db;
+  parserFor: (s: SourceRow) => Parser;
+  /** Marks events of MSP accounts (is_msp); omitted, no event is marked. */
+  mspAccounts?: MspAccountResolver;
+}) {
   /** Parses records; good ones become rows, bad ones are reported with their line and reason. */
   function parse(source: SourceRow, records: Iterable<IngestRecord>, receivedAt: Date) {
     const parser = parserFor(source);
@@ -101,6 +111,11 @@ export function createIngestService({ db, parserFor }: { db: Db; parserFor: (s: 
     receivedAt = new Date(),
   ): Promise<IngestOutcome> {
     const { rows, rejected } = parse(source, records, receivedAt);
+    if (mspAccounts && rows.length > 0) {
+      const rules = await mspAccounts.rulesFor(source.org_id);
+      if (rules.suffixes.length > 0 || rules.names.size > 0)
+        for (const r of rows) r.isMsp = matchesMsp(rules, r);
+    }
     const received = receivedAt.toISOString();
     const times = rows.map((r) => r.time);
     await ensurePartitions(db, times);
