@@ -27,6 +27,7 @@ import { createLogsService } from './modules/telemetry/logs.service.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { parserFor, validateMapping } from './modules/telemetry/parsers/registry.ts';
 import { createMspAccountResolver } from './modules/telemetry/msp-accounts.ts';
+import { startSyslogListeners } from './modules/telemetry/syslog-listener.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -117,6 +118,19 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     landingRoutes(app);
   }
   await app.listen({ host: rt.config.host, port: rt.config.port });
+  const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
+  const syslog =
+    rt.config.mode !== 'worker' && wantSyslog
+      ? await startSyslogListeners(
+          { sources: rt.services.sources, ingest: rt.services.ingest, logger: rt.logger },
+          {
+            host: rt.config.host,
+            udpPort: rt.config.syslogUdpPort,
+            tcpPort: rt.config.syslogTcpPort,
+            defaultToken: rt.config.syslogSourceToken,
+          },
+        )
+      : null;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : rt.config.port;
 
@@ -129,6 +143,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     }, rt.config.shutdownGraceSeconds * 1000);
     timer.unref();
     await app.close();
+    await syslog?.stop(); // stores what the listeners buffered; needs the database open
     // Fastify does not wait for handlers whose client disconnected; the store closes after them.
     while (app.accordBusy() > 0) await new Promise((r) => setTimeout(r, 20));
     await rt.close();
@@ -148,5 +163,5 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       });
     }
   }
-  return { app, port, url: `http://${rt.config.host}:${port}`, stop };
+  return { app, port, url: `http://${rt.config.host}:${port}`, syslog, stop };
 }

@@ -39,6 +39,14 @@ export const ConfigSchema = z.object({
   ingestMaxBytes: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Ingest requests per second allowed to one source (bursts of twice this). */
   ingestRatePerSource: int(1, 100_000).default(50),
+  /** Syslog listeners (off unless a port is set; 0 picks a free port). */
+  syslogUdpPort: int(0, 65535).optional(),
+  syslogTcpPort: int(0, 65535).optional(),
+  /** The ingest token of the source that syslog messages without their own token go to. */
+  syslogSourceToken: z
+    .string()
+    .regex(/^acs_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/, 'must be a log source ingest token (acs_...)')
+    .optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -64,6 +72,9 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   shutdownGraceSeconds: 'ACCORD_SHUTDOWN_GRACE_SECONDS',
   ingestMaxBytes: 'ACCORD_INGEST_MAX_BYTES',
   ingestRatePerSource: 'ACCORD_INGEST_RATE_PER_SOURCE',
+  syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
+  syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
+  syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',
 };
 
 export class ConfigError extends Error {

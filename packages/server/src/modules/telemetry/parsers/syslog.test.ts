@@ -371,6 +371,18 @@ describe('repeat summaries', () => {
 });
 
 describe('SyslogFramer', () => {
+  it('hands over the frames completed before a bad one in the same chunk', () => {
+    const f = new SyslogFramer({ maxMessageBytes: 100 });
+    let err: unknown;
+    try {
+      f.push(`good one\n13 <13>1 - - - -second\n${'x'.repeat(150)}\n`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SyslogFrameError);
+    expect((err as SyslogFrameError).completed).toEqual(['good one', '<13>1 - - - -', 'second']);
+  });
+
   const enc = (s: string) => new TextEncoder().encode(s);
   const feedAll = (f: SyslogFramer, chunks: Array<string | Uint8Array>) => {
     const out: string[] = [];

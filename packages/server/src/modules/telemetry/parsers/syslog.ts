@@ -478,6 +478,8 @@ export function syslogRepeatCount(msg: string): number {
 
 export class SyslogFrameError extends Error {
   override name = 'SyslogFrameError';
+  /** Messages completed earlier in the same chunk: good frames before the bad one are not lost. */
+  completed: string[] = [];
 }
 
 export interface SyslogFramerOptions {
@@ -529,6 +531,15 @@ export class SyslogFramer {
     if (this.failed !== null) throw this.failed;
     const bytes = typeof chunk === 'string' ? utf8Encoder.encode(chunk) : chunk;
     const out: string[] = [];
+    try {
+      return this.pushInto(bytes, out);
+    } catch (e) {
+      if (e instanceof SyslogFrameError) e.completed = out;
+      throw e;
+    }
+  }
+
+  private pushInto(bytes: Uint8Array, out: string[]): string[] {
     const n = bytes.length;
     let i = 0;
     while (i < n) {
