@@ -28,6 +28,8 @@ import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { parserFor, validateMapping } from './modules/telemetry/parsers/registry.ts';
 import { createMspAccountResolver } from './modules/telemetry/msp-accounts.ts';
 import { startSyslogListeners } from './modules/telemetry/syslog-listener.ts';
+import { createRetentionService, startRetentionJob } from './modules/telemetry/retention.service.ts';
+import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -41,7 +43,22 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const sources = createSourcesService({ db, audit, validateMapping });
   const ingest = createIngestService({ db, parserFor, mspAccounts: createMspAccountResolver(db) });
   const logs = createLogsService({ db });
-  return { audit, users, orgs, auth, tokens, catalog, agreements, sources, ingest, logs };
+  const retention = createRetentionService({ db, audit });
+  const coverage = createCoverageService({ db, retention });
+  return {
+    audit,
+    users,
+    orgs,
+    auth,
+    tokens,
+    catalog,
+    agreements,
+    sources,
+    ingest,
+    logs,
+    retention,
+    coverage,
+  };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -117,6 +134,9 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     });
     landingRoutes(app);
   }
+  // Background work: log retention runs hourly in `all` and `worker` processes.
+  const stopRetention =
+    rt.config.mode === 'api' ? null : startRetentionJob(rt.services.retention, { logger: rt.logger });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =
@@ -137,6 +157,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
   async function stop(): Promise<void> {
     if (stopping) return;
     stopping = true;
+    await stopRetention?.(); // waits for a run in progress; it needs the database
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

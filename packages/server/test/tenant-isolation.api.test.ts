@@ -216,6 +216,12 @@ const LOG_ROUTES: RouteCase[] = [
     permission: 'logs:read',
     params: (s) => ({ id: s.org }),
   },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/logs/coverage',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
 ];
 ROUTES.push(...LOG_ROUTES);
 

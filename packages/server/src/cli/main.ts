@@ -21,6 +21,7 @@ import {
 import type { seedDemo } from '../modules/demo/demo-seed.ts';
 import { stepAt, totpCode } from '../modules/auth/totp.ts';
 import { CliError, configFrom, withRuntime, type StoreFlags } from './cli-runtime.ts';
+import { registerLogsCommands } from './logs.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -281,6 +282,8 @@ storeOptions(
       if (broken) throw new CliError(`${broken} audit chain(s) broken`, 1);
     }),
   );
+
+registerLogsCommands(program, { storeOptions, wholeNumber });
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

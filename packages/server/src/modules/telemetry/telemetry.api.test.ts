@@ -76,6 +76,13 @@ describe.each(dbTargets())('log ingest over HTTP ($name)', (target) => {
     expect(total).toBe(failedLines);
     const v = await admin.get(`/api/v1/orgs/${orgId}/logs/verify`);
     expect(v.body).toMatchObject({ ok: true });
+    const cov = await admin.get(`/api/v1/orgs/${orgId}/logs/coverage?days=7`);
+    expect(cov.status).toBe(200);
+    const mine = cov.body.sources.find(
+      (x: { sourceId?: string; id?: string }) => (x.sourceId ?? x.id) === s.id,
+    );
+    expect(mine).toBeDefined();
+    expect(cov.body.tenant.requiredDays).toBeGreaterThanOrEqual(180);
   });
 
   it('keeps the good records of a damaged NDJSON batch and quarantines the bad ones with their line', async () => {

@@ -18,6 +18,7 @@ import { iso, isoOrNull } from '../../platform/http/mappers.ts';
 import { decodeBody, SourceRateLimiter } from './ingest-body.ts';
 import type { IngestService } from './ingest.service.ts';
 import type { LogsService } from './logs.service.ts';
+import type { CoverageService } from './coverage.service.ts';
 import { isSilent, type SourceRow, type SourcesService } from './sources.service.ts';
 import type { StoredEventRow } from './events.repo.ts';
 
@@ -71,6 +72,7 @@ export function telemetryRoutes(
     sources: SourcesService;
     ingest: IngestService;
     logs: LogsService;
+    coverage: CoverageService;
     ingestMaxBytes: number;
     ingestRatePerSource: number;
   },
@@ -183,6 +185,20 @@ export function telemetryRoutes(
       },
     },
     async (req) => logs.verify(ctxOf(req), req.params.id, req.query),
+  );
+
+  app.get(
+    '/api/v1/orgs/:id/logs/coverage',
+    {
+      schema: {
+        tags,
+        summary:
+          'Log coverage: per-source history, daily counts, gap days and silence; retention held against required',
+        params: IdParams,
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+      },
+    },
+    async (req) => deps.coverage.coverage(ctxOf(req), req.params.id, new Date(), { days: req.query.days }),
   );
 
   app.get(
