@@ -30,6 +30,7 @@ import { createMspAccountResolver } from './modules/telemetry/msp-accounts.ts';
 import { startSyslogListeners } from './modules/telemetry/syslog-listener.ts';
 import { createRetentionService, startRetentionJob } from './modules/telemetry/retention.service.ts';
 import { createCoverageService } from './modules/telemetry/coverage.service.ts';
+import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -45,6 +46,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const logs = createLogsService({ db });
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
+  const quarantine = createQuarantineService({ db, ingest, audit });
   return {
     audit,
     users,
@@ -58,6 +60,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     logs,
     retention,
     coverage,
+    quarantine,
   };
 }
 export type Services = ReturnType<typeof createServices>;

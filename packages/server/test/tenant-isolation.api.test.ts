@@ -222,6 +222,13 @@ const LOG_ROUTES: RouteCase[] = [
     permission: 'logs:read',
     params: (s) => ({ id: s.org }),
   },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/quarantine/replay',
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({}),
+  },
 ];
 ROUTES.push(...LOG_ROUTES);
 

@@ -9,13 +9,16 @@ import type { Parser } from './parsers/parser.types.ts';
 import { createIngestService, type IngestRecord } from './ingest.service.ts';
 import { createLogsService, verifyStoredLogs } from './logs.service.ts';
 import { createSourcesService } from './sources.service.ts';
+import { createQuarantineService } from './quarantine.service.ts';
 
 /** A minimal line format for storage tests: `ISO-time|user|outcome|srcIp`. */
+let acceptPending = false; // the "parser fix" of the replay test: outcome `pending` becomes valid
 const pipeParser: Parser<string> = {
   kind: 'linux_syslog',
   input: 'line',
   parse(line) {
-    const [time, user, outcome, ip] = line.split('|');
+    const [time, user, rawOutcome, ip] = line.split('|');
+    const outcome = acceptPending && rawOutcome === 'pending' ? 'failure' : rawOutcome;
     if (!time || Number.isNaN(Date.parse(time)) || !user || !outcome)
       return { ok: false, error: 'expected time|user|outcome|ip' };
     if (outcome !== 'success' && outcome !== 'failure')
@@ -246,5 +249,24 @@ describe.each(dbTargets())('log ingest, seals and search ($name)', (target) => {
     expect(r.accepted).toBe(1);
     const found = await logs.search(c, cust.org.id, { order: 'asc', limit: 10, user: 'erin' });
     expect(found.events.map((e) => e.outcome)).toEqual(['success']);
+  });
+
+  it('replays quarantined records after a parser fix, storing each exactly once', async () => {
+    const { cust, c, source } = await tenant();
+    const quarantine = createQuarantineService({ db: rt.database.db, ingest, audit: rt.services.audit });
+    const r = await ingest.ingest(source, lines(`${t(9)}|gina|pending|`, `${t(8)}|gina|failure|`, 'junk'));
+    expect(r.rejectedTotal).toBe(2);
+    expect(await quarantine.replay(c, cust.org.id)).toEqual({ replayed: 0, stillRejected: 2 });
+    acceptPending = true;
+    try {
+      expect(await quarantine.replay(c, cust.org.id)).toEqual({ replayed: 1, stillRejected: 1 });
+      expect(await quarantine.replay(c, cust.org.id)).toEqual({ replayed: 0, stillRejected: 1 });
+    } finally {
+      acceptPending = false;
+    }
+    const gina = await logs.search(c, cust.org.id, { order: 'asc', limit: 10, user: 'gina' });
+    expect(gina.events).toHaveLength(2);
+    expect((await logs.quarantine(c, cust.org.id)).map((q) => q.raw)).toEqual(['junk']);
+    expect(await verifyStoredLogs(rt.database.db, cust.org.id)).toMatchObject({ ok: true });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { canonicalJson } from '../../platform/canonical-json.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
-import type { Db } from '../../platform/db/db.ts';
+import type { Db, Tx } from '../../platform/db/db.ts';
 import type { Parser } from './parsers/parser.types.ts';
 import { eventHashLine, toEventRow, type EventRow } from './event-row.ts';
 import { ensurePartitions, forgetPartitions, insertEvents } from './events.repo.ts';
@@ -45,6 +45,13 @@ export interface BatchHeader {
 export const contentHashOf = (sourceId: string, rows: EventRow[]): string =>
   sha256Hex(rows.map((r) => eventHashLine(sourceId, r)).join('\n'));
 export const sealOf = (h: BatchHeader): string => sha256Hex(canonicalJson(h));
+
+export interface IngestOptions {
+  /** false: do not quarantine the rejected records (a replay of records already in quarantine). */
+  quarantine?: boolean;
+  /** Runs inside the batch's transaction, told which record lines were rejected. */
+  withinTransaction?: (tx: Tx, rejectedLines: Set<number>) => Promise<void>;
+}
 
 export type IngestService = ReturnType<typeof createIngestService>;
 
@@ -109,6 +116,7 @@ export function createIngestService({
     source: SourceRow,
     records: Iterable<IngestRecord>,
     receivedAt = new Date(),
+    opts: IngestOptions = {},
   ): Promise<IngestOutcome> {
     const { rows, rejected } = parse(source, records, receivedAt);
     if (mspAccounts && rows.length > 0) {
@@ -178,7 +186,8 @@ export function createIngestService({
             .execute();
           head = { seq: header.seq, seal };
         }
-        if (rejected.length > 0) {
+        if (opts.withinTransaction) await opts.withinTransaction(tx, new Set(rejected.map((r) => r.line)));
+        if (rejected.length > 0 && opts.quarantine !== false) {
           await tx
             .insertInto('quarantine')
             .values(

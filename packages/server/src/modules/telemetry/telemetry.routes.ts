@@ -19,6 +19,7 @@ import { decodeBody, SourceRateLimiter } from './ingest-body.ts';
 import type { IngestService } from './ingest.service.ts';
 import type { LogsService } from './logs.service.ts';
 import type { CoverageService } from './coverage.service.ts';
+import type { QuarantineService } from './quarantine.service.ts';
 import { isSilent, type SourceRow, type SourcesService } from './sources.service.ts';
 import type { StoredEventRow } from './events.repo.ts';
 
@@ -73,6 +74,7 @@ export function telemetryRoutes(
     ingest: IngestService;
     logs: LogsService;
     coverage: CoverageService;
+    quarantine: QuarantineService;
     ingestMaxBytes: number;
     ingestRatePerSource: number;
   },
@@ -199,6 +201,21 @@ export function telemetryRoutes(
       },
     },
     async (req) => deps.coverage.coverage(ctxOf(req), req.params.id, new Date(), { days: req.query.days }),
+  );
+
+  app.post(
+    '/api/v1/orgs/:id/quarantine/replay',
+    {
+      schema: {
+        tags,
+        summary:
+          'Re-parse quarantined records with the current parsers; those that parse are stored and sealed',
+        params: IdParams,
+        body: z.object({ sourceId: z.string().uuid().optional() }),
+        response: { 200: z.object({ replayed: z.number().int(), stillRejected: z.number().int() }) },
+      },
+    },
+    async (req) => deps.quarantine.replay(ctxOf(req), req.params.id, req.body),
   );
 
   app.get(
