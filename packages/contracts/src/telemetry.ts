@@ -37,6 +37,8 @@ export const IngestResult = z.object({
   rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   /** Rejections beyond the first 100 are counted here and kept in quarantine. */
   rejectedTotal: z.number().int(),
+  /** This batch was stored before under the same Idempotency-Key: nothing new was stored. */
+  duplicate: z.boolean().optional(),
 });
 
 export const EventQuery = z.object({

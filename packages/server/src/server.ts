@@ -139,7 +139,12 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
   const stopRetention =
-    rt.config.mode === 'api' ? null : startRetentionJob(rt.services.retention, { logger: rt.logger });
+    rt.config.mode === 'api' || rt.config.retentionIntervalMinutes === 0
+      ? null
+      : startRetentionJob(rt.services.retention, {
+          logger: rt.logger,
+          intervalMs: rt.config.retentionIntervalMinutes * 60_000,
+        });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =

@@ -39,6 +39,8 @@ export const ConfigSchema = z.object({
   ingestMaxBytes: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Ingest requests per second allowed to one source (bursts of twice this). */
   ingestRatePerSource: int(1, 100_000).default(50),
+  /** How often the log retention job runs in `all` and `worker` processes; 0 turns it off. */
+  retentionIntervalMinutes: int(0, 10_080).default(60),
   /** Syslog listeners (off unless a port is set; 0 picks a free port). */
   syslogUdpPort: int(0, 65535).optional(),
   syslogTcpPort: int(0, 65535).optional(),
@@ -72,6 +74,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   shutdownGraceSeconds: 'ACCORD_SHUTDOWN_GRACE_SECONDS',
   ingestMaxBytes: 'ACCORD_INGEST_MAX_BYTES',
   ingestRatePerSource: 'ACCORD_INGEST_RATE_PER_SOURCE',
+  retentionIntervalMinutes: 'ACCORD_RETENTION_INTERVAL_MINUTES',
   syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
   syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
   syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',

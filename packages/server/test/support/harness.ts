@@ -29,6 +29,9 @@ export function testConfig(target: DbTarget, overrides: Partial<Record<keyof Con
     port: 0,
     logLevel: process.env.ACCORD_TEST_LOG_LEVEL ?? 'silent',
     secretKey: randomBytes(32).toString('hex'),
+    // Tests share the PostgreSQL database: a background retention run would drop the old days other
+    // tests just wrote. Retention tests call the service directly.
+    retentionIntervalMinutes: 0,
     ...target.flags,
     ...overrides,
   });

@@ -29,6 +29,8 @@ export interface IngestOutcome {
   accepted: number;
   rejected: { line: number; reason: string }[];
   rejectedTotal: number;
+  /** True when this answer repeats an earlier batch's (same idempotency key); nothing was stored. */
+  duplicate?: boolean;
 }
 
 export interface BatchHeader {
@@ -47,6 +49,8 @@ export const contentHashOf = (sourceId: string, rows: EventRow[]): string =>
 export const sealOf = (h: BatchHeader): string => sha256Hex(canonicalJson(h));
 
 export interface IngestOptions {
+  /** The sender's name for this batch: a batch already stored under it is not stored again. */
+  idempotencyKey?: string | undefined;
   /** false: do not quarantine the rejected records (a replay of records already in quarantine). */
   quarantine?: boolean;
   /** Runs inside the batch's transaction, told which record lines were rejected. */
@@ -118,6 +122,10 @@ export function createIngestService({
     receivedAt = new Date(),
     opts: IngestOptions = {},
   ): Promise<IngestOutcome> {
+    if (opts.idempotencyKey) {
+      const earlier = await storedBatch(source.id, opts.idempotencyKey);
+      if (earlier) return earlier;
+    }
     const { rows, rejected } = parse(source, records, receivedAt);
     if (mspAccounts && rows.length > 0) {
       const rules = await mspAccounts.rulesFor(source.org_id);
@@ -177,6 +185,7 @@ export function createIngestService({
               content_hash: contentHash,
               prev_seal: h.seal,
               seal,
+              idempotency_key: opts.idempotencyKey ?? null,
             })
             .execute();
           await tx
@@ -219,6 +228,11 @@ export function createIngestService({
     try {
       sealed = await store();
     } catch (e) {
+      // The same batch, sent twice at once: the other copy won the unique index; answer as it did.
+      if (opts.idempotencyKey && /ingest_batches_idempotency/.test((e as Error).message)) {
+        const earlier = await storedBatch(source.id, opts.idempotencyKey);
+        if (earlier) return earlier;
+      }
       // Another process may have dropped a partition this one had cached: recreate and retry once.
       if (!/no partition of relation/.test((e as Error).message)) throw e;
       forgetPartitions(db);
@@ -232,6 +246,25 @@ export function createIngestService({
       accepted: rows.length,
       rejected: rejected.slice(0, LISTED_REJECTIONS).map(({ line, reason }) => ({ line, reason })),
       rejectedTotal: rejected.length,
+    };
+  }
+
+  async function storedBatch(sourceId: string, key: string): Promise<IngestOutcome | null> {
+    const b = await db
+      .selectFrom('ingest_batches')
+      .select(['id', 'seq', 'seal', 'event_count', 'rejected_count'])
+      .where('source_id', '=', sourceId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    if (!b) return null;
+    return {
+      batchId: b.id,
+      seq: Number(b.seq),
+      seal: b.seal,
+      accepted: b.event_count,
+      rejected: [],
+      rejectedTotal: b.rejected_count,
+      duplicate: true,
     };
   }
 

@@ -193,4 +193,28 @@ describe.each(dbTargets())('log ingest over HTTP ($name)', (target) => {
     });
     expect(generic.status).toBe(400);
   });
+
+  it('stores a batch re-sent under the same Idempotency-Key once, even when both copies race', async () => {
+    const s = await source('linux_syslog', 'idempotent');
+    const t = new Date().toISOString();
+    const body = [1, 2, 3]
+      .map((i) => `${t} h sshd[${i}]: Failed password for root from 192.0.2.${i} port 22 ssh2`)
+      .join('\n');
+    const first = await ingest(srv.url, s.ingestToken, body, { 'idempotency-key': 'file-a:0:3' });
+    expect(first.body).toMatchObject({ accepted: 3 });
+    const again = await ingest(srv.url, s.ingestToken, body, { 'idempotency-key': 'file-a:0:3' });
+    expect(again.body).toMatchObject({
+      accepted: 3,
+      duplicate: true,
+      batchId: first.body.batchId,
+      seq: first.body.seq,
+    });
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => ingest(srv.url, s.ingestToken, body, { 'idempotency-key': 'file-a:3:3' })),
+    );
+    expect(new Set(racing.map((r) => r.body.batchId)).size).toBe(1);
+    const stored = await admin.get(`/api/v1/orgs/${orgId}/events?sourceId=${s.id}&limit=100`);
+    expect(stored.body.events).toHaveLength(6);
+    expect((await ingest(srv.url, s.ingestToken, body, { 'idempotency-key': 'bad key!' })).status).toBe(400);
+  });
 });

@@ -280,7 +280,14 @@ export function telemetryRoutes(
           req.headers['content-encoding'] as string | undefined,
           deps.ingestMaxBytes,
         );
-        return ingest.ingest(source, records);
+        const key = req.headers['idempotency-key'];
+        if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(key))) {
+          throw new AppError(
+            'validation_failed',
+            'Idempotency-Key must be 1 to 200 letters, digits or . _ : -',
+          );
+        }
+        return ingest.ingest(source, records, new Date(), { idempotencyKey: key });
       },
     );
   });

@@ -192,6 +192,7 @@ export interface IngestBatchesTable {
   prev_seal: string;
   seal: string;
   expired_at: TsNull;
+  idempotency_key: string | null;
 }
 export interface SealHeadsTable {
   org_id: string;
