@@ -23,10 +23,11 @@ import { createLogger } from '../packages/server/src/platform/logger.ts';
 import { openEmbedded } from '../packages/server/src/platform/db/db.ts';
 import { openRuntime, type Runtime } from '../packages/server/src/server.ts';
 import type { SourceKind } from '@accord/contracts';
+import { dataset } from '../packages/server/test/support/datasets.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(repoRoot, 'packages/server/bin/accord.mjs');
-const SAMPLE = path.resolve(repoRoot, '../shared/datasets/loghub/OpenSSH_2k.log');
+const SAMPLE = dataset('loghub', 'OpenSSH_2k.log');
 const SAMPLE_TEXT = fs.readFileSync(SAMPLE, 'utf8');
 /** The sample's lines as the server stores them (CRLF in the file, no newline after the last). */
 const LINES = SAMPLE_TEXT.replace(/\r?\n$/, '').split(/\r?\n/);

@@ -1,16 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
 import { addUser, createCustomer, createMsp } from '../../../test/support/factories.ts';
 import { signIn, type ApiClient } from '../../../test/support/api-client.ts';
+import { dataset } from '../../../test/support/datasets.ts';
 
-const LOGHUB = path.resolve(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../../../../../../shared/datasets/loghub',
-);
+const LOGHUB = dataset('loghub');
 
 async function ingest(
   url: string,

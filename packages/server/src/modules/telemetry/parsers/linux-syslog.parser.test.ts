@@ -1,13 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NormalisedEvent, type NormalisedEventInput } from '@accord/contracts';
 import { linuxSyslogParser } from './linux-syslog.parser.ts';
 import type { ParseContext } from './parser.types.ts';
+import { dataset } from '../../../../test/support/datasets.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../..');
-const datasets = path.resolve(repoRoot, '../shared/datasets/loghub');
+const datasets = dataset('loghub');
 
 /** The file's lines (CRLF in the loghub samples), without the empty string after a final newline. */
 function readLines(name: string): string[] {
