@@ -165,7 +165,7 @@ export function summariseProfile(file: string, window: [number, number] | null, 
 export function formatSummary(s: ProfileSummary, title: string): string {
   const pct = (x: Share) => `${x.percent.toFixed(1).padStart(5)}%  ${x.ms.toFixed(0).padStart(7)} ms`;
   const lines = [
-    `${title}: ${s.samples} samples, ${(s.totalMs / 1000).toFixed(1)} s of process time` +
+    `${title}: ${s.samples} samples over ${(s.totalMs / 1000).toFixed(1)} s (wall time, idle included)` +
       (s.wholeProfile ? ' (whole profile: the window matched no sample)' : ''),
     '  by area (self time):',
     ...s.areas.filter((a) => a.percent >= 0.5).map((a) => `    ${pct(a)}  ${a.name}`),
