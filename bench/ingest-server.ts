@@ -105,6 +105,8 @@ export interface ReadyMessage {
   /** The tenant of the search scenario (filled by `import`), and a logs:read API token for it. */
   searchOrgId: string;
   searchToken: string;
+  /** The search tenant's sshd source's ingest token (for `accord ingest`, --import-via cli). */
+  searchSourceToken: string;
 }
 export interface StatsMessage {
   type: 'stats';
@@ -317,6 +319,9 @@ async function start(m: StartMessage): Promise<ReadyMessage> {
     ingestMaxBytes: m.ingestMaxBytes,
     // The senders are trusted and batch; the per-source request throttle is not what is measured.
     ingestRatePerSource: 100_000,
+    // No log retention job: background work is not what is measured, and on a shared PostgreSQL
+    // it would drop other tenants' old day partitions (and, at the 180-day edge, the search tenant's).
+    retentionIntervalMinutes: 0,
   };
   const config = loadConfig(env, flags);
   const rt = await openRuntime(config, createLogger(config.logLevel));
@@ -342,7 +347,7 @@ async function start(m: StartMessage): Promise<ReadyMessage> {
         infos[kind].push({ id: s.id, token: ingestToken });
       }
     }
-    const { ingestToken: _t, ...searchSource } = await rt.services.sources.create(sys, so.id, {
+    const { ingestToken: searchSourceToken, ...searchSource } = await rt.services.sources.create(sys, so.id, {
       kind: 'linux_syslog',
       name: 'sshd-archive',
       expectedIntervalMinutes: 60,
@@ -390,6 +395,7 @@ async function start(m: StartMessage): Promise<ReadyMessage> {
       sshdSourcesInSeparateTenants: spread,
       searchOrgId: so.id,
       searchToken: token.token,
+      searchSourceToken,
     };
   } catch (e) {
     await rt.close().catch(() => undefined);

@@ -32,6 +32,7 @@ import type { DB } from '../packages/server/src/platform/db/schema.ts';
 import { linuxSyslogParser } from '../packages/server/src/modules/telemetry/parsers/linux-syslog.parser.ts';
 import { toEventRow, type EventRow } from '../packages/server/src/modules/telemetry/event-row.ts';
 import { generatorFor } from './ingest-data.ts';
+import { machineCpuMicros } from './proc-cpu.ts';
 
 const BATCH = 10_000;
 const COLUMNS = `org_id, time, source_id, batch_id, batch_pos, received_at, class, activity, outcome, reason,
@@ -221,6 +222,8 @@ interface Result {
   rowsPerSecond: number;
   /** Building the COPY text, per row (included in rowsPerSecond). */
   copyTextMicros: number | null;
+  /** How busy the whole machine was meanwhile, in cores: well above ~1-2 means other load. */
+  machineBusyCores: number | null;
 }
 
 async function variant(
@@ -246,6 +249,7 @@ async function variant(
   for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
   let textMs = 0;
   let next = 0;
+  const m0 = machineCpuMicros();
   const t0 = performance.now();
   await Promise.all(
     conns.map(async (c) => {
@@ -269,6 +273,7 @@ async function variant(
     }),
   );
   const ms = performance.now() - t0;
+  const m1 = machineCpuMicros();
   for (const c of conns.slice(1)) await c.close();
   await store.exec(`drop table ${table}`);
   return {
@@ -278,6 +283,10 @@ async function variant(
     writers,
     rowsPerSecond: rows.length / (ms / 1000),
     copyTextMicros: method === 'copy' ? (textMs * 1000) / rows.length : null,
+    machineBusyCores:
+      m0 && m1 && m1.total > m0.total
+        ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length
+        : null,
   };
 }
 
@@ -312,7 +321,8 @@ async function main(): Promise<void> {
       console.log(
         `  ${r.database.padEnd(8)} ${r.method.padEnd(6)} ${r.indexes} indexes, ${r.writers} writer(s): ` +
           `${Math.round(r.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s` +
-          (r.copyTextMicros !== null ? ` (COPY text built at ${r.copyTextMicros.toFixed(1)} µs/row)` : ''),
+          (r.copyTextMicros !== null ? ` (COPY text built at ${r.copyTextMicros.toFixed(1)} µs/row)` : '') +
+          (r.machineBusyCores !== null ? `, machine busy ${r.machineBusyCores.toFixed(2)} cores` : ''),
       );
     }
   };

@@ -16,7 +16,7 @@
  * The server runs in a child process (bench/ingest-server.ts) and the HTTP senders in this process:
  * no shared event loop, but shared CPUs. See bench/README.md.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -60,6 +60,9 @@ const USAGE = `usage: npm run bench:ingest -- [options]
   --only pglite|postgres    run one database
   --kinds sshd,entra        which logs the throughput scenarios send (default both)
   --batch-sizes 1000,10000  batch sizes of the throughput scenarios (default both)
+  --import-via service|cli  import the search tenant's file in the server process through
+                            rt.services.ingest.ingest (default, fastest), or with the CLI
+                            \`accord ingest FILE\` over HTTP (its memory is measured too)
   --keep-data               leave the bench's events in PostgreSQL (default: delete them at the end)
 
 PostgreSQL: DATABASE_URL, or ${DEFAULT_PG_URL} when reachable.`;
@@ -89,6 +92,8 @@ interface Settings {
   keepData: boolean;
   kinds: LogKind[];
   batchSizes: number[];
+  /** How the search tenant's file is imported: in the server process, or by `accord ingest FILE`. */
+  importVia: 'service' | 'cli';
 }
 
 function readSettings(argv: string[]): Settings {
@@ -105,6 +110,7 @@ function readSettings(argv: string[]): Settings {
       only: { type: 'string' },
       kinds: { type: 'string' },
       'batch-sizes': { type: 'string' },
+      'import-via': { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -140,6 +146,8 @@ function readSettings(argv: string[]): Settings {
     .map((b) => Number(b.trim().replace(/_/g, '')));
   if (batchSizes.length === 0 || batchSizes.some((b) => !Number.isInteger(b) || b < 1 || b > 1_000_000))
     bad('--batch-sizes must be a comma-separated list of positive integers');
+  const importVia = values['import-via'] ?? 'service';
+  if (importVia !== 'service' && importVia !== 'cli') bad('--import-via must be service or cli');
   const events = int('events', values.events, smoke ? 5_000 : 200_000, 1_000, 1e8);
   return {
     smoke,
@@ -155,6 +163,7 @@ function readSettings(argv: string[]): Settings {
     keepData: values['keep-data'],
     kinds: kinds as LogKind[],
     batchSizes,
+    importVia: importVia as Settings['importVia'],
   };
 }
 
@@ -671,8 +680,13 @@ interface SearchReport {
   fileLines: number;
   fileBytes: number;
   fileGenerateSeconds: number;
-  import: ImportResult;
+  import: CliImportResult | ImportResult;
+  /** How the file was imported (see --import-via). */
+  importVia: Settings['importVia'];
+  /** The server's memory over the import. */
   memory: MemoryVerdict;
+  /** The CLI's memory over the import (--import-via cli). */
+  clientMemory: MemoryVerdict | null;
   stats: SearchStats[];
   explain: string[] | null;
   /** From the EXPLAIN ANALYZE of one typical user's first page. */
@@ -753,6 +767,127 @@ async function searchBoth(
   return { inProc, viaHttp };
 }
 
+interface CliImportResult extends Omit<ImportResult, 'type' | 'series'> {
+  series: (RssPoint & { clientRssBytes?: number })[];
+  client: { pid: number; peakRssBytes: number; output: string };
+}
+
+const ACCORD_BIN = path.join(REPO_ROOT, 'packages/server/bin/accord.mjs');
+
+/** Reads `VmRSS` and `VmHWM` of a process (Linux), in bytes; null when it is gone. */
+function procMemory(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Imports the file with the CLI, `accord ingest FILE` (a separate process streaming batches of
+ * whole lines to POST /api/v1/ingest, one at a time, saving a checkpoint after each), and samples
+ * the RSS of both processes once a second; progress comes from the CLI's checkpoint file.
+ */
+async function cliImport(
+  server: ServerProcess,
+  ready: ReadyMessage,
+  sf: SearchFile,
+  progress: (events: number, seconds: number, rssBytes: number, clientRss?: number) => void,
+): Promise<CliImportResult> {
+  const checkpoint = `${sf.file}.${process.pid}-${Date.now()}.accord-ingest.json`;
+  await server.stats(true);
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ACCORD_BIN,
+      'ingest',
+      sf.file,
+      '--url',
+      ready.url,
+      '--token',
+      ready.searchSourceToken,
+      '--batch-lines',
+      '10000',
+      '--batch-bytes',
+      '16MiB',
+      '--checkpoint',
+      checkpoint,
+      '--restart',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (b: Buffer) => (output = (output + b.toString('utf8')).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const series: CliImportResult['series'] = [];
+  let clientPeak = 0;
+  let lastProgress = 0;
+  let done = false;
+  void exited.then(() => (done = true));
+  const readCheckpoint = () => {
+    try {
+      return JSON.parse(fs.readFileSync(checkpoint, 'utf8')) as {
+        accepted: number;
+        rejected: number;
+        batches: number;
+      };
+    } catch {
+      return null; // not written yet, or being replaced
+    }
+  };
+  while (!done) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (done) break;
+    const mem = procMemory(child.pid!);
+    const st = await server.stats();
+    const cp = readCheckpoint();
+    if (!mem || !cp) continue;
+    clientPeak = Math.max(clientPeak, mem.hwm);
+    const seconds = (performance.now() - t0) / 1000;
+    series.push({
+      events: cp.accepted,
+      seconds,
+      rssBytes: st.rssBytes,
+      heapUsedBytes: st.heapUsedBytes,
+      clientRssBytes: mem.rss,
+    });
+    if (cp.accepted - lastProgress >= sf.lines / 20) {
+      lastProgress = cp.accepted;
+      progress(cp.accepted, seconds, st.rssBytes, mem.rss);
+    }
+  }
+  const code = await exited;
+  const seconds = (performance.now() - t0) / 1000;
+  const cp = readCheckpoint();
+  fs.rmSync(checkpoint, { force: true });
+  if (code !== 0 || !cp)
+    throw new Error(`accord ingest exited with code ${code}: ${output.trim().slice(-1000)}`);
+  const st = await server.stats();
+  series.push({
+    events: cp.accepted,
+    seconds,
+    rssBytes: st.rssBytes,
+    heapUsedBytes: st.heapUsedBytes,
+    clientRssBytes: series[series.length - 1]?.clientRssBytes ?? 0,
+  });
+  return {
+    lines: sf.lines,
+    accepted: cp.accepted,
+    rejected: cp.rejected,
+    batches: cp.batches,
+    seconds,
+    eventsPerSecond: cp.accepted / seconds,
+    peakRssBytes: st.peakRssBytes,
+    series,
+    client: { pid: child.pid!, peakRssBytes: clientPeak, output: output.trim().slice(-500) },
+  };
+}
+
 async function searchPhase(
   db: BenchDb,
   server: ServerProcess,
@@ -762,20 +897,44 @@ async function searchPhase(
 ): Promise<SearchReport> {
   console.log(
     `  importing ${thousands(sf.lines)} sshd lines (${mib(sf.bytes)}, spread over ${SEARCH_DAYS} days, ` +
-      `${SEARCH_USERS} tenant users + scanner names) into one tenant, in batches of 10,000 through ` +
-      `rt.services.ingest.ingest ...`,
+      `${SEARCH_USERS} tenant users + scanner names) into one tenant, in batches of 10,000 ` +
+      (settings.importVia === 'cli'
+        ? 'with `accord ingest FILE` over HTTP ...'
+        : 'through rt.services.ingest.ingest ...'),
   );
-  const imp = await server.request(
-    { type: 'import', file: sf.file, batchSize: 10_000, expectedLines: sf.lines },
-    'imported',
-    24 * 3_600_000,
-    (p) =>
-      console.log(
-        `    ${thousands(p.events).padStart(11)} events  ${fixed(p.seconds, 0).padStart(5)} s` +
-          `  ${thousands(p.events / p.seconds).padStart(7)} events/s  RSS ${mib(p.rssBytes)}`,
-      ),
-  );
+  const progress = (events: number, seconds: number, rssBytes: number, clientRss?: number) =>
+    console.log(
+      `    ${thousands(events).padStart(11)} events  ${fixed(seconds, 0).padStart(5)} s` +
+        `  ${thousands(events / seconds).padStart(7)} events/s  server RSS ${mib(rssBytes)}` +
+        (clientRss !== undefined ? `  client RSS ${mib(clientRss)}` : ''),
+    );
+  const imp =
+    settings.importVia === 'cli'
+      ? await cliImport(server, ready, sf, progress)
+      : await server.request(
+          { type: 'import', file: sf.file, batchSize: 10_000, expectedLines: sf.lines },
+          'imported',
+          24 * 3_600_000,
+          (p) => progress(p.events, p.seconds, p.rssBytes),
+        );
   const memory = memoryVerdict(imp.series, imp.accepted);
+  let clientMemory: MemoryVerdict | null = null;
+  if ('client' in imp) {
+    clientMemory = memoryVerdict(
+      imp.series.map((p) => ({ ...p, rssBytes: p.clientRssBytes ?? 0 })),
+      imp.accepted,
+    );
+    console.log(
+      `  the CLI (pid ${imp.client.pid}): RSS at 10% ${mib(clientMemory.rssAt10PercentBytes)}, at the end ` +
+        `${mib(clientMemory.rssAtEndBytes)}, peak ${mib(imp.client.peakRssBytes)}; slope over the second half ` +
+        `${fixed(clientMemory.slopeMiBPerMillion, 1)} MiB per million events: ` +
+        (clientMemory.flat === null
+          ? 'too small to judge'
+          : clientMemory.flat
+            ? 'memory flat'
+            : 'memory NOT flat'),
+    );
+  }
   console.log(
     `  imported ${thousands(imp.accepted)} events (${imp.rejected} rejected) in ${fixed(imp.seconds, 0)} s ` +
       `= ${thousands(imp.eventsPerSecond)} events/s; RSS at 10% ${mib(memory.rssAt10PercentBytes)}, ` +
@@ -901,7 +1060,9 @@ async function searchPhase(
     fileBytes: sf.bytes,
     fileGenerateSeconds: sf.generateSeconds,
     import: imp,
+    importVia: settings.importVia,
     memory,
+    clientMemory,
     stats,
     explain: inProc.explain,
     plan,
@@ -1317,31 +1478,50 @@ function searchTable(reports: TargetReport[]): string {
 }
 
 function importTable(reports: TargetReport[]): string {
+  const verdict = (m: MemoryVerdict) => (m.flat === null ? 'n/a' : m.flat ? 'yes' : 'NO');
   const rows = reports.flatMap((t) => {
     const s = t.search;
     if (!s) return [];
-    return [
+    const common = [
+      t.database,
+      s.importVia === 'cli' ? 'accord ingest' : 'in-process',
+      thousands(s.fileLines),
+      fixed(s.fileGenerateSeconds, 0),
+      fixed(s.import.seconds, 0),
+      thousands(s.import.eventsPerSecond),
+    ];
+    const out = [
       [
-        t.database,
-        thousands(s.fileLines),
-        fixed(s.fileGenerateSeconds, 0),
-        fixed(s.import.seconds, 0),
-        thousands(s.import.eventsPerSecond),
+        ...common,
+        'server',
         mib(s.memory.rssAt10PercentBytes),
         mib(s.memory.rssAtEndBytes),
         mib(s.import.peakRssBytes),
         fixed(s.memory.slopeMiBPerMillion, 1),
-        s.memory.flat === null ? 'n/a' : s.memory.flat ? 'yes' : 'NO',
+        verdict(s.memory),
       ],
     ];
+    if ('client' in s.import && s.clientMemory)
+      out.push([
+        ...common,
+        'CLI',
+        mib(s.clientMemory.rssAt10PercentBytes),
+        mib(s.clientMemory.rssAtEndBytes),
+        mib(s.import.client.peakRssBytes),
+        fixed(s.clientMemory.slopeMiBPerMillion, 1),
+        verdict(s.clientMemory),
+      ]);
+    return out;
   });
   return table(
     [
       'database',
+      'import via',
       'file lines',
       'write file s',
       'import s',
       'events/s',
+      'process',
       'RSS at 10%',
       'RSS at end',
       'peak RSS',
@@ -1349,13 +1529,15 @@ function importTable(reports: TargetReport[]): string {
       'flat',
     ],
     rows,
-    1,
+    2,
   );
 }
 
+/** HEAD, with "+dirty" when the working tree has uncommitted changes (they are measured too). */
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain') ? '+dirty' : '');
   } catch {
     return null;
   }
@@ -1364,8 +1546,11 @@ function gitCommit(): string | null {
 async function main(): Promise<number> {
   const settings = readSettings(process.argv.slice(2));
   const startedAt = new Date();
+  const commit = gitCommit();
   const cpus = os.cpus();
-  console.log(`Accord ingest benchmark${settings.smoke ? ' (smoke)' : ''}, ${startedAt.toISOString()}`);
+  console.log(
+    `Accord ingest benchmark${settings.smoke ? ' (smoke)' : ''}, ${startedAt.toISOString()}, commit ${commit ?? '?'}`,
+  );
   console.log(
     `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? '?'}, ` +
       `${mib(os.totalmem())} RAM`,
@@ -1492,7 +1677,7 @@ async function main(): Promise<number> {
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         elapsedSeconds: elapsed,
-        commit: gitCommit(),
+        commit,
         node: process.version,
         platform: `${os.platform()} ${os.arch()}`,
         cpus: { count: cpus.length, model: cpus[0]?.model ?? null },
@@ -1514,7 +1699,7 @@ async function main(): Promise<number> {
   console.log(`\nIngest throughput (events/s end to end: parse, normalise, store, seal)\n`);
   console.log(throughputTable(reports));
   if (reports.some((t) => t.search)) {
-    console.log(`\nImport of one large sshd file into one tenant (batches of 10,000, in-process)\n`);
+    console.log(`\nImport of one large sshd file into one tenant (batches of 10,000)\n`);
     console.log(importTable(reports));
     console.log(
       `\nSearch: one user's events over ${SEARCH_DAYS} days, first page of ${LIMIT}, newest first\n`,
