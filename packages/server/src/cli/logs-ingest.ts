@@ -263,7 +263,15 @@ export async function ingestFile(file: string, o: IngestOptions): Promise<void> 
   try {
     for await (const b of batchesOf(text, o.maxLines, o.maxBytes, cp.line)) {
       const body = o.gzip ? await promisify(gzip)(b.body) : b.body;
-      const res = await request(url, { method: 'POST', headers, body }, progress.note, stop.signal);
+      // The batch's name: the file's identity and the batch's place in it. Re-sent after a lost
+      // answer (a crash with the batch in flight), the server recognises it and stores nothing twice.
+      const key = fp
+        ? createHash('sha256')
+            .update(`${fp.size}:${fp.mtimeMs}:${fp.headSha256}:${cp.offset}:${b.body.length}`)
+            .digest('hex')
+        : null;
+      const init = { method: 'POST', headers: key ? { ...headers, 'idempotency-key': key } : headers, body };
+      const res = await request(url, init, progress.note, stop.signal);
       const where = `lines ${cp.line}-${cp.line + b.lines - 1} of ${label}`;
       const hint = res.status === 413 ? '; lower --batch-bytes' : '';
       if (!res.ok) throw new CliError(`the server refused ${where}: ${await errorText(res)}${hint}`);
