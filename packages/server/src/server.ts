@@ -31,6 +31,8 @@ import { startSyslogListeners } from './modules/telemetry/syslog-listener.ts';
 import { createRetentionService, startRetentionJob } from './modules/telemetry/retention.service.ts';
 import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
+import { createGroupsService } from './modules/identity/groups.service.ts';
+import { identityRoutes } from './modules/identity/identity.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -42,7 +44,9 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const catalog = createCatalogService(catalogData);
   const agreements = createAgreementsService({ db, audit, catalog });
   const sources = createSourcesService({ db, audit, validateMapping });
-  const ingest = createIngestService({ db, parserFor, mspAccounts: createMspAccountResolver(db) });
+  const groups = createGroupsService({ db, audit, onChange: (orgId) => mspAccounts.forget(orgId) });
+  const mspAccounts = createMspAccountResolver(db, groups.membersOf);
+  const ingest = createIngestService({ db, parserFor, mspAccounts });
   const logs = createLogsService({ db });
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
@@ -61,6 +65,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     retention,
     coverage,
     quarantine,
+    groups,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -135,6 +140,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       ingestMaxBytes: rt.config.ingestMaxBytes,
       ingestRatePerSource: rt.config.ingestRatePerSource,
     });
+    identityRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.

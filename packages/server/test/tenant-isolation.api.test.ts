@@ -229,6 +229,25 @@ const LOG_ROUTES: RouteCase[] = [
     params: (s) => ({ id: s.org }),
     body: () => ({}),
   },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/groups',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/groups/{group}/members',
+    permission: 'logs:read',
+    params: (s) => ({ id: s.org, group: 'MSP Technicians' }),
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/orgs/{id}/groups/{group}/members',
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org, group: 'MSP Technicians' }),
+    body: () => ({ members: ['intruder@evil.example'] }),
+  },
 ];
 ROUTES.push(...LOG_ROUTES);
 
@@ -462,6 +481,23 @@ async function buildWorld(srv: TestServer): Promise<World> {
     logSource(bAdmin, B.org.id),
     logSource(b1Admin, B1.org.id),
   ]);
+
+  // Each organisation's directory has the group the routes below name.
+  await Promise.all(
+    (
+      [
+        [aAdmin, A.org.id],
+        [a1Admin, A1.org.id],
+        [bAdmin, B.org.id],
+        [b1Admin, B1.org.id],
+      ] as const
+    ).map(async ([admin, org]) => {
+      const r = await admin.client.put(`/api/v1/orgs/${org}/groups/MSP%20Technicians/members`, {
+        members: ['tech@msp.example'],
+      });
+      expect(r.status, r.text).toBe(200);
+    }),
+  );
 
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;

@@ -3,7 +3,8 @@ import type { EventRow } from './event-row.ts';
 
 /**
  * Which accounts in a tenant's logs belong to the MSP. The parties say so in their agreement
- * (control LOG-05: `msp_account_upn_suffixes` and `msp_account_names`); the rules of every active
+ * (control LOG-05: `msp_account_upn_suffixes`, `msp_account_names` and `msp_account_groups`, whose
+ * members come from the tenant's directory groups); the rules of every active
  * agreement the tenant is a party to apply. Resolved per tenant and cached briefly, because ingest
  * asks once per batch and an agreement change may take up to a minute to apply.
  */
@@ -28,7 +29,11 @@ export function matchesMsp(rules: MspAccountRules, e: Pick<EventRow, 'user' | 'u
   return false;
 }
 
-export function createMspAccountResolver(db: Db) {
+export function createMspAccountResolver(
+  db: Db,
+  /** The lower-case members of a tenant's named directory groups. */
+  groupMembers: (orgId: string, groups: string[]) => Promise<Set<string>> = async () => new Set(),
+) {
   const cache = new Map<string, { at: number; rules: MspAccountRules }>();
 
   async function rulesFor(orgId: string, now = Date.now()): Promise<MspAccountRules> {
@@ -42,6 +47,7 @@ export function createMspAccountResolver(db: Db) {
       .execute();
     const suffixes = new Set<string>();
     const names = new Set<string>();
+    const groups = new Set<string>();
     for (const r of rows) {
       const content = (typeof r.content === 'string' ? JSON.parse(r.content) : r.content) as {
         controls: { controlId: string; parameters: Record<string, unknown> }[];
@@ -52,13 +58,17 @@ export function createMspAccountResolver(db: Db) {
       }
       for (const n of (log05?.parameters.msp_account_names as string[] | undefined) ?? [])
         names.add(n.trim().toLowerCase());
+      for (const g of (log05?.parameters.msp_account_groups as string[] | undefined) ?? [])
+        if (g.trim()) groups.add(g.trim().toLowerCase());
     }
+    // A group's members are MSP accounts as much as the listed names are.
+    for (const m of await groupMembers(orgId, [...groups])) names.add(m);
     const rules = { suffixes: [...suffixes].filter(Boolean), names };
     cache.set(orgId, { at: now, rules });
     return rules;
   }
 
-  /** Forgets a tenant's rules (an agreement of theirs became active). */
+  /** Forgets a tenant's rules (an agreement of theirs became active, its groups changed). */
   const forget = (orgId: string) => cache.delete(orgId);
 
   return { rulesFor, forget };

@@ -210,6 +210,15 @@ export interface QuarantineTable {
   raw: string;
   replayed_at: TsNull;
 }
+export interface DirectoryGroupMembersTable {
+  org_id: string;
+  group_key: string;
+  group_name: string;
+  member_key: string;
+  member: string;
+  updated_at: Ts;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -236,4 +245,5 @@ export interface DB {
   ingest_batches: IngestBatchesTable;
   seal_heads: SealHeadsTable;
   quarantine: QuarantineTable;
+  directory_group_members: DirectoryGroupMembersTable;
 }
