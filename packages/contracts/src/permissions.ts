@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'audit:read',
   'logs:read',
   'logs:manage',
+  'verification:run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -33,7 +34,7 @@ const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audi
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: [...PERMISSIONS],
-  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage'],
+  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage', 'verification:run'],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],
   auditor: READ,

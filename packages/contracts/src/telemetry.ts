@@ -4,6 +4,30 @@ import { EVENT_CLASSES, OUTCOMES, SOURCE_KINDS } from './events.ts';
 /** API schemas of log sources, ingest, search and seal verification. */
 const Ts = z.string().datetime({ offset: true });
 
+/**
+ * What a log source stands for in an agreement: LOG-01 and LOG-02 name the categories that must be
+ * kept and connected (`required_log_sources`).
+ */
+export const SOURCE_CATEGORIES = [
+  'identity_signin',
+  'directory_audit',
+  'email_audit',
+  'edr',
+  'vpn',
+  'firewall',
+  'ids',
+  'rmm',
+  'remote_access',
+  'backup_platform',
+  'server_auth',
+  'other',
+] as const;
+export type SourceCategory = (typeof SOURCE_CATEGORIES)[number];
+export const SourceCategories = z
+  .array(z.enum(SOURCE_CATEGORIES))
+  .max(SOURCE_CATEGORIES.length)
+  .refine((a) => new Set(a).size === a.length, 'categories must not repeat');
+
 export const CreateSourceBody = z.object({
   kind: z.enum(SOURCE_KINDS),
   name: z.string().trim().min(1).max(120),
@@ -13,7 +37,10 @@ export const CreateSourceBody = z.object({
   utcOffsetMinutes: z.number().int().min(-840).max(840).default(0),
   /** Required for generic_json: where each normalised field is in the record. */
   mapping: z.record(z.unknown()).optional(),
+  /** Omitted: from the kind (sign-in logs are identity_signin, Windows Security directory_audit). */
+  categories: SourceCategories.optional(),
 });
+export const SourceCategoriesBody = z.object({ categories: SourceCategories }).strict();
 export const LogSource = z.object({
   id: z.string().uuid(),
   orgId: z.string().uuid(),
@@ -21,6 +48,7 @@ export const LogSource = z.object({
   name: z.string(),
   expectedIntervalMinutes: z.number().int(),
   utcOffsetMinutes: z.number().int(),
+  categories: z.array(z.string()),
   createdAt: Ts,
   disabledAt: Ts.nullable(),
   lastReceivedAt: Ts.nullable(),

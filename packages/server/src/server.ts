@@ -33,6 +33,11 @@ import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
 import { createGroupsService } from './modules/identity/groups.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import {
+  createVerificationService,
+  startVerificationJob,
+} from './modules/verification/verification.service.ts';
+import { verificationRoutes } from './modules/verification/verification.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -51,6 +56,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
   const quarantine = createQuarantineService({ db, ingest, audit });
+  const verification = createVerificationService({ db, audit });
   return {
     audit,
     users,
@@ -66,6 +72,7 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     coverage,
     quarantine,
     groups,
+    verification,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -141,6 +148,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       ingestRatePerSource: rt.config.ingestRatePerSource,
     });
     identityRoutes(app, rt.services);
+    verificationRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
@@ -150,6 +158,13 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       : startRetentionJob(rt.services.retention, {
           logger: rt.logger,
           intervalMs: rt.config.retentionIntervalMinutes * 60_000,
+        });
+  const stopVerification =
+    rt.config.mode === 'api' || rt.config.verifyIntervalSeconds === 0
+      ? null
+      : startVerificationJob(rt.services.verification, {
+          logger: rt.logger,
+          intervalMs: rt.config.verifyIntervalSeconds * 1000,
         });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
@@ -172,6 +187,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     if (stopping) return;
     stopping = true;
     await stopRetention?.(); // waits for a run in progress; it needs the database
+    await stopVerification?.();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -119,6 +119,24 @@ const ROUTES: RouteCase[] = [
   },
   {
     method: 'GET',
+    route: '/api/v1/agreements/{id}/verification',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/agreements/{id}/verification/run',
+    permission: 'verification:run',
+    params: (s) => ({ id: s.agreement }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/agreements/{id}/controls/{controlId}/history',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement, controlId: 'LOG-01' }),
+  },
+  {
+    method: 'GET',
     route: '/api/v1/agreements/{id}/versions/{version}',
     permission: 'agreements:read',
     params: (s) => ({ id: s.agreement, version: 1 }),
@@ -198,6 +216,13 @@ const LOG_ROUTES: RouteCase[] = [
     permission: 'logs:manage',
     params: (s) => ({ id: s.org, sourceId: s.source }),
   })),
+  {
+    method: 'PUT',
+    route: '/api/v1/orgs/{id}/sources/{sourceId}/categories',
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org, sourceId: s.source }),
+    body: () => ({ categories: ['firewall'] }),
+  },
   {
     method: 'GET',
     route: '/api/v1/orgs/{id}/events',

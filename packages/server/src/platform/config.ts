@@ -41,6 +41,7 @@ export const ConfigSchema = z.object({
   ingestRatePerSource: int(1, 100_000).default(50),
   /** How often the log retention job runs in `all` and `worker` processes; 0 turns it off. */
   retentionIntervalMinutes: int(0, 10_080).default(60),
+  verifyIntervalSeconds: int(0, 86_400).default(60),
   /** Syslog listeners (off unless a port is set; 0 picks a free port). */
   syslogUdpPort: int(0, 65535).optional(),
   syslogTcpPort: int(0, 65535).optional(),
@@ -75,6 +76,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   ingestMaxBytes: 'ACCORD_INGEST_MAX_BYTES',
   ingestRatePerSource: 'ACCORD_INGEST_RATE_PER_SOURCE',
   retentionIntervalMinutes: 'ACCORD_RETENTION_INTERVAL_MINUTES',
+  verifyIntervalSeconds: 'ACCORD_VERIFY_INTERVAL_SECONDS',
   syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
   syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
   syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',

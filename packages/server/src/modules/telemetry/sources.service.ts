@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SourceKind } from '@accord/contracts';
+import type { SourceCategory, SourceKind } from '@accord/contracts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { requireTenant } from '../../platform/authz.ts';
 import type { RequestContext } from '../../platform/context.ts';
@@ -19,6 +19,7 @@ export interface SourceRow {
   expected_interval_minutes: number;
   utc_offset_minutes: number;
   mapping: unknown;
+  categories: string[];
   created_at: Date;
   disabled_at: Date | null;
   last_received_at: Date | null;
@@ -32,12 +33,21 @@ const COLUMNS = [
   'expected_interval_minutes',
   'utc_offset_minutes',
   'mapping',
+  'categories',
   'created_at',
   'disabled_at',
   'last_received_at',
   'last_event_at',
 ] as const;
 const TOKEN_RE = /^acs_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
+
+/** The categories a source of this kind stands for unless its owner says otherwise. */
+export function defaultCategories(kind: SourceKind): SourceCategory[] {
+  if (kind === 'entra_signin' || kind === 'okta_system_log') return ['identity_signin'];
+  if (kind === 'windows_security') return ['directory_audit'];
+  if (kind === 'linux_syslog') return ['server_auth'];
+  return [];
+}
 
 export function isSilent(s: SourceRow, now = Date.now()): boolean {
   const since = s.last_received_at ?? s.created_at;
@@ -73,6 +83,7 @@ export function createSourcesService({
       expectedIntervalMinutes: number;
       utcOffsetMinutes?: number;
       mapping?: unknown;
+      categories?: SourceCategory[] | undefined;
     },
   ): Promise<SourceRow & { ingestToken: string }> {
     await requireTenant(db, ctx, orgId, 'logs:manage');
@@ -97,6 +108,7 @@ export function createSourcesService({
           expected_interval_minutes: input.expectedIntervalMinutes,
           utc_offset_minutes: input.utcOffsetMinutes ?? 0,
           mapping: input.mapping === undefined ? null : JSON.stringify(input.mapping),
+          categories: JSON.stringify(input.categories ?? defaultCategories(input.kind)),
           token_hash: sha256Hex(secret),
         })
         .execute();
@@ -180,6 +192,35 @@ export function createSourcesService({
     });
   }
 
+  /** Sets what a source stands for in agreements (LOG-01/LOG-02 required log sources). */
+  async function setCategories(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    categories: SourceCategory[],
+  ): Promise<SourceRow> {
+    await requireTenant(db, ctx, orgId, 'logs:manage');
+    return db.transaction().execute(async (tx) => {
+      const before = await get(tx, orgId, id);
+      if (!before) throw notFound('log source', id);
+      await tx
+        .updateTable('log_sources')
+        .set({ categories: JSON.stringify(categories) })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .execute();
+      await audit.record(tx, ctx, {
+        orgIds: [orgId],
+        action: 'log_source.categories_set',
+        targetType: 'log_source',
+        targetId: id,
+        before: { categories: before.categories },
+        after: { categories },
+      });
+      return (await get(tx, orgId, id))!;
+    });
+  }
+
   /** The source an ingest token belongs to, or a 401 that does not say which part was wrong. */
   async function authenticateIngest(token: string): Promise<SourceRow> {
     const m = TOKEN_RE.exec(token);
@@ -196,5 +237,5 @@ export function createSourcesService({
     return source as SourceRow;
   }
 
-  return { create, list, one, rotateToken, setDisabled, authenticateIngest };
+  return { create, list, one, rotateToken, setDisabled, setCategories, authenticateIngest };
 }

@@ -10,6 +10,7 @@ import {
   LogsVerifyQuery,
   LogsVerifyResult,
   QuarantineEntry,
+  SourceCategoriesBody,
 } from '@accord/contracts';
 import { AppError } from '../../platform/errors.ts';
 import type { AccordApp } from '../../platform/http/app.ts';
@@ -33,6 +34,7 @@ export const toSource = (s: SourceRow) => ({
   name: s.name,
   expectedIntervalMinutes: s.expected_interval_minutes,
   utcOffsetMinutes: s.utc_offset_minutes,
+  categories: typeof s.categories === 'string' ? (JSON.parse(s.categories) as string[]) : s.categories,
   createdAt: iso(s.created_at),
   disabledAt: isoOrNull(s.disabled_at),
   lastReceivedAt: isoOrNull(s.last_received_at),
@@ -129,6 +131,22 @@ export function telemetryRoutes(
       const s = await sources.rotateToken(ctxOf(req), req.params.id, req.params.sourceId);
       return { ...toSource(s), ingestToken: s.ingestToken };
     },
+  );
+  app.put(
+    '/api/v1/orgs/:id/sources/:sourceId/categories',
+    {
+      schema: {
+        tags,
+        summary: 'Set what a source stands for in agreements (LOG-01/LOG-02 required log sources)',
+        params: SourceParams,
+        body: SourceCategoriesBody,
+        response: { 200: LogSource },
+      },
+    },
+    async (req) =>
+      toSource(
+        await sources.setCategories(ctxOf(req), req.params.id, req.params.sourceId, req.body.categories),
+      ),
   );
   for (const [verb, disabled] of [
     ['disable', true],

@@ -142,6 +142,7 @@ export interface LogSourcesTable {
   expected_interval_minutes: number;
   utc_offset_minutes: Generated<number>;
   mapping: Json<unknown> | null;
+  categories: ColumnType<string[], string | undefined, string>;
   token_hash: string;
   created_at: Ts;
   disabled_at: TsNull;
@@ -219,6 +220,39 @@ export interface DirectoryGroupMembersTable {
   updated_at: Ts;
 }
 
+export interface ControlStatusTable {
+  agreement_id: string;
+  control_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  version: number;
+  status: string;
+  reason: string;
+  observed: Json<unknown>;
+  expected: Json<unknown>;
+  evidence: Json<unknown>;
+  data_at: TsNull;
+  evaluated_at: Ts;
+  changed_at: Ts;
+}
+export interface ControlResultsTable {
+  id: Generated<string>;
+  agreement_id: string;
+  control_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  kind: 'change' | 'daily';
+  day: string;
+  status: string;
+  previous_status: string | null;
+  reason: string;
+  observed: Json<unknown>;
+  expected: Json<unknown>;
+  evidence: Json<unknown>;
+  data_at: TsNull;
+  evaluated_at: Ts;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -246,4 +280,6 @@ export interface DB {
   seal_heads: SealHeadsTable;
   quarantine: QuarantineTable;
   directory_group_members: DirectoryGroupMembersTable;
+  control_status: ControlStatusTable;
+  control_results: ControlResultsTable;
 }

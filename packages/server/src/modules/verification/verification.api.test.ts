@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
+import { addUser, createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
+import { signIn } from '../../../test/support/api-client.ts';
+
+const H = 3_600_000;
+
+describe.each(dbTargets())('continuous verification ($name)', (target) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer(target);
+  });
+  afterAll(() => srv.stop());
+
+  it('evaluates on schedule, keeps history, tells both parties of each drift once, and serves the portfolio', async () => {
+    const rt = srv.rt;
+    const msp = await createMsp(rt);
+    const cust = await createCustomer(rt, msp.org.id);
+    const m = ctxFor(msp.admin, 'msp');
+    const c = ctxFor(cust.admin, 'customer');
+    const d = await rt.services.agreements.create(m, {
+      customerOrgId: cust.org.id,
+      title: 'Verified schedule',
+      controls: [
+        {
+          controlId: 'LOG-02',
+          parameters: { required_log_sources: ['identity_signin'], silence_threshold_hours: 24 },
+        },
+        { controlId: 'IRP-01' }, // attested: listed, never evaluated
+      ],
+    });
+    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
+    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
+    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
+    const src = await rt.services.sources.create(c, cust.org.id, {
+      kind: 'linux_syslog',
+      name: 'entra connector',
+      expectedIntervalMinutes: 60,
+      categories: ['identity_signin'],
+    });
+    const t = new Date(Date.now() - H).toISOString();
+    await rt.services.ingest.ingest(src, [
+      { line: 1, text: `${t} idp sshd[1]: Accepted password for alice from 198.51.100.2 port 1 ssh2` },
+    ]);
+    const v = rt.services.verification;
+    const only = { agreementIds: [d.agreement_id] }; // the database is shared with other tests
+    const t0 = Date.now();
+    const first = await v.runDue(new Date(t0), only);
+    expect(first.evaluated).toBeGreaterThanOrEqual(1);
+    const mine = async () =>
+      (await rt.services.verification.status(c, d.agreement_id)).find((x) => x.controlId === 'LOG-02')!;
+    expect((await mine()).status).toBe('pass');
+    // Idempotent: nothing due again right away.
+    const again = await v.runDue(new Date(t0 + 1000), only);
+    expect(again.drifts).toBe(0);
+    // 25 hours without a delivery: silent, a drift to fail.
+    const later = new Date(t0 + 25 * H);
+    expect((await v.runDue(later, only)).drifts).toBe(1);
+    expect(await mine()).toMatchObject({ status: 'fail', observed: { silent: ['identity_signin'] } });
+    // It delivers again: back to pass, the second drift.
+    await rt.database.db
+      .updateTable('log_sources')
+      .set({ last_received_at: later })
+      .where('id', '=', src.id)
+      .execute();
+    expect((await v.runDue(new Date(later.getTime() + 2 * H), only)).drifts).toBe(1);
+    expect((await v.runDue(new Date(later.getTime() + 4 * H), only)).drifts).toBe(0);
+    // Exactly two notifications in each party's audit trail.
+    for (const [ctx, org] of [
+      [c, cust.org.id],
+      [m, msp.org.id],
+    ] as const) {
+      const trail = await rt.services.audit.list(ctx, org, 0, 500);
+      const drifts = trail.filter((e) => e.action === 'control.status_changed');
+      expect(drifts.map((e) => e.details)).toEqual([
+        expect.objectContaining({ from: 'pass', to: 'fail' }),
+        expect.objectContaining({ from: 'fail', to: 'pass' }),
+      ]);
+    }
+
+    // Over HTTP: the customer's view, the history and the MSP's portfolio.
+    const customer = await signIn(srv.url, cust.admin);
+    const view = await customer.get(`/api/v1/agreements/${d.agreement_id}/verification`);
+    expect(view.status, view.text).toBe(200);
+    expect(view.body).toHaveLength(2);
+    expect(view.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ controlId: 'LOG-02', checked: true, status: 'pass', owner: 'shared' }),
+        expect.objectContaining({ controlId: 'IRP-01', checked: false, status: 'unknown' }),
+      ]),
+    );
+    const hist = await customer.get(
+      `/api/v1/agreements/${d.agreement_id}/controls/LOG-02/history?kind=change`,
+    );
+    expect(hist.body.map((h: { status: string }) => h.status)).toEqual(['pass', 'fail', 'pass']);
+    expect(hist.body[1]).toMatchObject({ previousStatus: 'pass', observed: { silent: ['identity_signin'] } });
+    const admin = await signIn(srv.url, msp.admin);
+    const folio = await admin.get('/api/v1/portfolio');
+    expect(folio.status).toBe(200);
+    const row = folio.body.agreements.find((a: { agreementId: string }) => a.agreementId === d.agreement_id);
+    expect(row).toMatchObject({
+      customer: { id: cust.org.id },
+      counts: { pass: 1 },
+      controls: [{ controlId: 'LOG-02', status: 'pass' }],
+    });
+    const ran = await admin.post(`/api/v1/agreements/${d.agreement_id}/verification/run`);
+    expect(ran.body).toMatchObject({ evaluated: 1 });
+
+    // Another MSP sees neither the agreement's status nor the customer in its portfolio.
+    const stranger = await createMsp(rt);
+    const other = await signIn(srv.url, stranger.admin);
+    expect((await other.get(`/api/v1/agreements/${d.agreement_id}/verification`)).status).toBe(404);
+    expect((await other.post(`/api/v1/agreements/${d.agreement_id}/verification/run`)).status).toBe(404);
+    expect((await other.get('/api/v1/portfolio')).body.agreements).toEqual([]);
+    // A customer member reads but may not trigger evaluation.
+    const member = await signIn(srv.url, await addUser(rt, cust.org.id, 'customer_member'));
+    expect((await member.get(`/api/v1/agreements/${d.agreement_id}/verification`)).status).toBe(200);
+    expect((await member.post(`/api/v1/agreements/${d.agreement_id}/verification/run`)).status).toBe(403);
+  });
+});

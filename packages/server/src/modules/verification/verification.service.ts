@@ -1,0 +1,287 @@
+import type { Cadence } from '@accord/contracts';
+import { sql } from 'kysely';
+import { requirePermission } from '../../platform/authz.ts';
+import { systemContext, type RequestContext } from '../../platform/context.ts';
+import type { Db } from '../../platform/db/db.ts';
+import { invalidState, notFound } from '../../platform/errors.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { agreementsRepo } from '../agreements/agreements.repo.ts';
+import { EVALUATE_EVERY_MS, evaluate, type Check, type CheckResult } from './check.types.ts';
+import { CHECKS } from './checks/index.ts';
+import { activeControls, saveResult, statusOf, type ActiveControl } from './verification.repo.ts';
+
+/** A control whose status changed: both parties are told (audit trail and notification channels). */
+export interface Drift {
+  agreementId: string;
+  mspOrgId: string;
+  customerOrgId: string;
+  controlId: string;
+  from: string;
+  to: string;
+  result: CheckResult;
+  at: Date;
+}
+
+/** New data re-evaluates the controls that read it, but not more often than this. */
+const RETRIGGER_MS = 5 * 60_000;
+
+export type VerificationService = ReturnType<typeof createVerificationService>;
+
+export function createVerificationService({
+  db,
+  audit,
+  checks = CHECKS,
+  onDrift,
+}: {
+  db: Db;
+  audit: AuditService;
+  checks?: ReadonlyMap<string, Check>;
+  /** Told after each status change has been stored (e.g. to send webhooks). */
+  onDrift?: (d: Drift) => void | Promise<void>;
+}) {
+  const system = systemContext('system (verification)');
+
+  /** Evaluates the given controls and stores the results; returns the drifts it stored. */
+  async function evaluateControls(controls: ActiveControl[], now: Date): Promise<Drift[]> {
+    const drifts: Drift[] = [];
+    for (const c of controls) {
+      const check = checks.get(c.controlId);
+      if (!check) continue;
+      const input = {
+        db,
+        agreementId: c.agreementId,
+        mspOrgId: c.mspOrgId,
+        customerOrgId: c.customerOrgId,
+        controlId: c.controlId,
+        parameters: c.parameters,
+        now,
+      };
+      const result = await evaluate(check, input, c.cadence as Cadence);
+      const drift = await db.transaction().execute(async (tx) => {
+        const { previous, changed } = await saveResult(tx, c, result, now);
+        if (!changed || previous === null) return null;
+        const d: Drift = { ...pick(c), from: previous, to: result.status, result, at: now };
+        await audit.record(tx, system, {
+          orgIds: [c.mspOrgId, c.customerOrgId],
+          action: 'control.status_changed',
+          targetType: 'agreement_control',
+          targetId: `${c.agreementId}/${c.controlId}`,
+          details: { from: previous, to: result.status, reason: result.reason },
+        });
+        return d;
+      });
+      if (drift) drifts.push(drift);
+    }
+    for (const d of drifts) await onDrift?.(d);
+    return drifts;
+  }
+
+  const pick = (c: ActiveControl) => ({
+    agreementId: c.agreementId,
+    mspOrgId: c.mspOrgId,
+    customerOrgId: c.customerOrgId,
+    controlId: c.controlId,
+  });
+
+  /** Loads an agreement the caller is a party to, or 404. */
+  async function party(ctx: RequestContext, agreementId: string) {
+    requirePermission(ctx, 'agreements:read');
+    const a = await agreementsRepo.get(db, ctx.actor.kind === 'system' ? null : ctx.orgId, agreementId);
+    if (!a) throw notFound('agreement', agreementId);
+    return a;
+  }
+
+  /** Evaluates every checked control of one agreement now (on demand). */
+  async function runAgreement(ctx: RequestContext, agreementId: string, now = new Date()) {
+    requirePermission(ctx, 'verification:run');
+    const a = await party(ctx, agreementId);
+    if (a.ended_at) throw invalidState(`agreement ${agreementId} has ended; it is no longer verified`);
+    const controls = await activeControls(db, [agreementId]);
+    const drifts = await evaluateControls(controls, now);
+    return { evaluated: controls.filter((c) => checks.has(c.controlId)).length, drifts: drifts.length };
+  }
+
+  /**
+   * Evaluates what is due: never evaluated, older than its cadence, or reading data that arrived
+   * since (at most every five minutes). Idempotent: a run with nothing new changes no status.
+   */
+  async function runDue(now = new Date(), { agreementIds }: { agreementIds?: string[] } = {}) {
+    const controls = (await activeControls(db, agreementIds)).filter((c) => checks.has(c.controlId));
+    const current = new Map(
+      (await statusOf(db, [...new Set(controls.map((c) => c.agreementId))])).map((s) => [
+        `${s.agreement_id}/${s.control_id}`,
+        s,
+      ]),
+    );
+    const fresh = await db
+      .selectFrom('log_sources')
+      .select((eb) => ['org_id', eb.fn.max('last_received_at').as('at')])
+      .groupBy('org_id')
+      .execute();
+    const lastData = new Map(fresh.map((r) => [r.org_id, r.at ? new Date(r.at as Date).getTime() : 0]));
+    const due = controls.filter((c) => {
+      const s = current.get(`${c.agreementId}/${c.controlId}`);
+      if (!s || s.version !== c.version) return true;
+      const at = new Date(s.evaluated_at).getTime();
+      if (now.getTime() - at >= EVALUATE_EVERY_MS[c.cadence as Cadence]) return true;
+      const reads = checks.get(c.controlId)!.reads;
+      const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
+      return (
+        (reads.includes('events') || reads.includes('sources')) &&
+        dataAt > at &&
+        now.getTime() - at >= RETRIGGER_MS
+      );
+    });
+    const drifts = await evaluateControls(due, now);
+    return { evaluated: due.length, drifts: drifts.length };
+  }
+
+  /** One agreement's controls with their current status, observed against expected, and evidence. */
+  async function status(ctx: RequestContext, agreementId: string) {
+    await party(ctx, agreementId);
+    const controls = await activeControls(db, [agreementId]);
+    const rows = new Map((await statusOf(db, [agreementId])).map((s) => [s.control_id, s]));
+    return controls.map((c) => {
+      const s = rows.get(c.controlId);
+      return {
+        controlId: c.controlId,
+        owner: c.owner,
+        verification: c.verification,
+        cadence: c.cadence,
+        checked: checks.has(c.controlId),
+        status: s?.status ?? 'unknown',
+        reason: s?.reason ?? (checks.has(c.controlId) ? 'not evaluated yet' : 'verified by attestation'),
+        observed: s?.observed ?? {},
+        expected: s?.expected ?? {},
+        evidence: s?.evidence ?? [],
+        dataAt: s?.data_at ?? null,
+        evaluatedAt: s?.evaluated_at ?? null,
+        changedAt: s?.changed_at ?? null,
+      };
+    });
+  }
+
+  /** The status changes (and daily points) of one control, newest first. */
+  async function history(
+    ctx: RequestContext,
+    agreementId: string,
+    controlId: string,
+    { kind, limit = 100 }: { kind?: 'change' | 'daily'; limit?: number } = {},
+  ) {
+    await party(ctx, agreementId);
+    let q = db
+      .selectFrom('control_results')
+      .select([
+        'kind',
+        'day',
+        'status',
+        'previous_status',
+        'reason',
+        'observed',
+        'expected',
+        'evidence',
+        'data_at',
+        'evaluated_at',
+      ])
+      .where('agreement_id', '=', agreementId)
+      .where('control_id', '=', controlId);
+    if (kind) q = q.where('kind', '=', kind);
+    return q.orderBy('evaluated_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /**
+   * The caller's portfolio: for an MSP, every customer agreement it is party to; for a customer,
+   * its agreements. One row per agreement with the status of each control, in catalog order.
+   */
+  async function portfolio(ctx: RequestContext) {
+    requirePermission(ctx, 'agreements:read');
+    if (!ctx.orgId) return { agreements: [] };
+    const side = ctx.orgKind === 'msp' ? 'a.msp_org_id' : 'a.customer_org_id';
+    const rows = await db
+      .selectFrom('agreements as a')
+      .innerJoin('agreement_versions as v', (j) =>
+        j.onRef('v.agreement_id', '=', 'a.id').on('v.state', '=', 'active'),
+      )
+      .innerJoin('orgs as c', 'c.id', 'a.customer_org_id')
+      .innerJoin('orgs as m', 'm.id', 'a.msp_org_id')
+      .leftJoin('control_status as s', 's.agreement_id', 'a.id')
+      .select([
+        'a.id as agreement_id',
+        'a.title',
+        'a.customer_org_id',
+        'c.name as customer_name',
+        'a.msp_org_id',
+        'm.name as msp_name',
+        's.control_id',
+        's.status',
+        's.changed_at',
+      ])
+      .where(side, '=', ctx.orgId)
+      .where('a.ended_at', 'is', null)
+      .where(
+        sql<boolean>`(${sql.ref('a.msp_org_id')} = ${ctx.orgId} or exists (select 1 from relationships r where r.msp_org_id = a.msp_org_id and r.customer_org_id = a.customer_org_id and r.status = 'active'))`,
+      )
+      .orderBy('c.name')
+      .orderBy('a.id')
+      .orderBy('s.control_id')
+      .execute();
+    const out = new Map<
+      string,
+      {
+        agreementId: string;
+        title: string;
+        customer: { id: string; name: string };
+        msp: { id: string; name: string };
+        counts: Record<string, number>;
+        controls: { controlId: string; status: string; changedAt: Date | null }[];
+      }
+    >();
+    for (const r of rows) {
+      let a = out.get(r.agreement_id);
+      if (!a) {
+        a = {
+          agreementId: r.agreement_id,
+          title: r.title,
+          customer: { id: r.customer_org_id, name: r.customer_name },
+          msp: { id: r.msp_org_id, name: r.msp_name },
+          counts: { pass: 0, fail: 0, partial: 0, unknown: 0, error: 0 },
+          controls: [],
+        };
+        out.set(r.agreement_id, a);
+      }
+      if (r.control_id && r.status) {
+        a.controls.push({ controlId: r.control_id, status: r.status, changedAt: r.changed_at });
+        a.counts[r.status] = (a.counts[r.status] ?? 0) + 1;
+      }
+    }
+    return { agreements: [...out.values()] };
+  }
+
+  return { runAgreement, runDue, status, history, portfolio, evaluateControls };
+}
+
+/**
+ * Runs due evaluations every `intervalMs` on an unref'd timer (never overlapping itself); a failure
+ * is logged and retried at the next tick. `stop()` waits for a run in progress.
+ */
+export function startVerificationJob(
+  service: Pick<VerificationService, 'runDue'>,
+  { intervalMs = 60_000, logger }: { intervalMs?: number; logger: { error: (o: object, m: string) => void } },
+): () => Promise<void> {
+  let current: Promise<unknown> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (current || stopped) return;
+    current = service
+      .runDue(new Date())
+      .catch((err: unknown) => logger.error({ err }, 'control verification run failed; retrying'))
+      .finally(() => (current = null));
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await current;
+  };
+}
