@@ -4,3 +4,4 @@ export * from './catalog.ts';
 export * from './api.ts';
 export * from './events.ts';
 export * from './telemetry.ts';
+export * from './detection.ts';
