@@ -31,9 +31,28 @@ import { startSyslogListeners } from './modules/telemetry/syslog-listener.ts';
 import { createRetentionService, startRetentionJob } from './modules/telemetry/retention.service.ts';
 import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
+import { BUILTIN_RULES_DIR, loadEngine, type EngineModule } from './modules/detection/engine-port.ts';
+import { readBuiltinRules } from './modules/detection/rule-docs.ts';
+import { createRulesService } from './modules/detection/rules.service.ts';
+import { createDetectionSettingsResolver } from './modules/detection/tenant-context.ts';
+import { createDetectionStream } from './modules/detection/detection-stream.ts';
+import { createAlertsService } from './modules/detection/alerts.service.ts';
+import { createHistoryService } from './modules/detection/history.service.ts';
+import {
+  createNotificationsService,
+  startNotificationJob,
+} from './modules/detection/notifications.service.ts';
+import { createSilenceCheck, startSilenceJob } from './modules/detection/silence.job.ts';
+import { detectionRoutes } from './modules/detection/detection.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
-export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
+export function createServices(
+  db: Db,
+  config: Config,
+  secretKey: Buffer,
+  catalogData: Catalog,
+  engine: EngineModule,
+) {
   const audit = createAuditService({ db });
   const users = createUsersService({ db, audit });
   const orgs = createOrgsService({ db, audit, users });
@@ -42,7 +61,28 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const catalog = createCatalogService(catalogData);
   const agreements = createAgreementsService({ db, audit, catalog });
   const sources = createSourcesService({ db, audit, validateMapping });
-  const ingest = createIngestService({ db, parserFor, mspAccounts: createMspAccountResolver(db) });
+  const detectionSettings = createDetectionSettingsResolver(db);
+  const rules = createRulesService({ db, audit, engine, builtin: readBuiltinRules(BUILTIN_RULES_DIR) });
+  const stream = createDetectionStream({ rules, settings: detectionSettings });
+  // Notifications are sent soon after the batch that raised the alert commits (the job pokes).
+  const notifyHooks: { poke: () => void } = { poke: () => undefined };
+  const ingest = createIngestService({
+    db,
+    parserFor,
+    mspAccounts: createMspAccountResolver(db),
+    detection: { onBatch: stream.onBatch, afterCommit: () => notifyHooks.poke() },
+  });
+  const alerts = createAlertsService({ db, audit });
+  const history = createHistoryService({ db, engine, rules, settings: detectionSettings });
+  const notifications = createNotificationsService({
+    db,
+    audit,
+    secretKey,
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
+    retryBaseMs: config.notifyRetryBaseSeconds * 1000,
+  });
+  const silence = createSilenceCheck({ db, settings: detectionSettings });
   const logs = createLogsService({ db });
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
@@ -61,6 +101,13 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     retention,
     coverage,
     quarantine,
+    detectionSettings,
+    rules,
+    alerts,
+    history,
+    notifications,
+    notifyHooks,
+    silence,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -97,7 +144,7 @@ export async function openRuntime(config: Config, logger = createLogger(config.l
     await database.close();
     throw e;
   }
-  const services = createServices(database.db, config, secretKey, catalog);
+  const services = createServices(database.db, config, secretKey, catalog, await loadEngine());
   return { config, database, services, logger, close: () => database.close() };
 }
 
@@ -135,6 +182,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       ingestMaxBytes: rt.config.ingestMaxBytes,
       ingestRatePerSource: rt.config.ingestRatePerSource,
     });
+    detectionRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
@@ -145,6 +193,22 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
           logger: rt.logger,
           intervalMs: rt.config.retentionIntervalMinutes * 60_000,
         });
+  // Detection background work: source silence (like retention) and alert notification delivery.
+  const stopSilence =
+    rt.config.mode === 'api' || rt.config.silenceIntervalMinutes === 0
+      ? null
+      : startSilenceJob(rt.services.silence, {
+          logger: rt.logger,
+          intervalMs: rt.config.silenceIntervalMinutes * 60_000,
+        });
+  const notifier =
+    rt.config.notifyIntervalSeconds === 0
+      ? null
+      : startNotificationJob(rt.services.notifications, {
+          logger: rt.logger,
+          intervalMs: rt.config.notifyIntervalSeconds * 1000,
+        });
+  if (notifier) rt.services.notifyHooks.poke = notifier.poke;
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =
@@ -166,6 +230,9 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     if (stopping) return;
     stopping = true;
     await stopRetention?.(); // waits for a run in progress; it needs the database
+    await stopSilence?.();
+    rt.services.notifyHooks.poke = () => undefined;
+    await notifier?.stop();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -37,8 +37,8 @@ export function createDetectionStream({
 
   async function onBatch(tx: Tx, b: StoredBatch): Promise<RecordOutcome | null> {
     if (b.rows.length === 0) return null;
-    const engine = await rules.engineFor(b.orgId);
-    const { ctx, notifyMinutes } = await settings.settingsFor(b.orgId);
+    const engine = await rules.engineFor(b.orgId, tx);
+    const { ctx, notifyMinutes } = await settings.settingsFor(b.orgId, tx);
     const stored = await tx
       .selectFrom('detection_state')
       .select(['token', 'state'])

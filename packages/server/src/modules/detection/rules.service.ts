@@ -92,10 +92,11 @@ export function createRulesService({
   }
 
   /** The tenant's compiled engine (cached). */
-  async function engineFor(orgId: string, now = Date.now()): Promise<DetectionEngine> {
+  async function engineFor(orgId: string, ex: Executor = db, now = Date.now()): Promise<DetectionEngine> {
     const hit = cache.get(orgId);
     if (hit && now - hit.at < TTL_MS) return hit.engine;
-    const { rules, settings } = await rulesOf(db, orgId);
+    // Inside the ingest transaction the caller passes it: the embedded database has one connection.
+    const { rules, settings } = await rulesOf(ex, orgId);
     const compiled = compile(rules, settings);
     const e = engine.createEngine(compiled);
     cache.set(orgId, { at: now, engine: e, rules: compiled.length });

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/db.ts';
+import type { Db, Executor } from '../../platform/db/db.ts';
 import type { TenantContext } from './engine/types.ts';
 
 /**
@@ -78,10 +78,10 @@ export function settingsFromAgreements(contents: { controls: ControlContent[] }[
 export function createDetectionSettingsResolver(db: Db) {
   const cache = new Map<string, { at: number; settings: DetectionSettings }>();
 
-  async function settingsFor(orgId: string, now = Date.now()): Promise<DetectionSettings> {
+  async function settingsFor(orgId: string, ex: Executor = db, now = Date.now()): Promise<DetectionSettings> {
     const hit = cache.get(orgId);
     if (hit && now - hit.at < TTL_MS) return hit.settings;
-    const rows = await db
+    const rows = await ex
       .selectFrom('agreement_versions')
       .select('content')
       .where('state', '=', 'active')
