@@ -6,3 +6,4 @@ export * from './events.ts';
 export * from './telemetry.ts';
 export * from './identity.ts';
 export * from './verification.ts';
+export * from './detection.ts';

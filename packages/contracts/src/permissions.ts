@@ -27,14 +27,32 @@ export const PERMISSIONS = [
   'logs:read',
   'logs:manage',
   'verification:run',
+  'alerts:read',
+  'alerts:manage',
+  'rules:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read', 'logs:read'];
+const READ: Permission[] = [
+  'org:read',
+  'catalog:read',
+  'agreements:read',
+  'audit:read',
+  'logs:read',
+  'alerts:read',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: [...PERMISSIONS],
-  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage', 'verification:run'],
+  msp_engineer: [
+    ...READ,
+    'users:read',
+    'agreements:draft',
+    'logs:manage',
+    'alerts:manage',
+    'rules:manage',
+    'verification:run',
+  ],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],
   auditor: READ,

@@ -38,9 +38,28 @@ import {
   startVerificationJob,
 } from './modules/verification/verification.service.ts';
 import { verificationRoutes } from './modules/verification/verification.routes.ts';
+import { BUILTIN_RULES_DIR, loadEngine, type EngineModule } from './modules/detection/engine-port.ts';
+import { readBuiltinRules } from './modules/detection/rule-docs.ts';
+import { createRulesService } from './modules/detection/rules.service.ts';
+import { createDetectionSettingsResolver } from './modules/detection/tenant-context.ts';
+import { createDetectionStream } from './modules/detection/detection-stream.ts';
+import { createAlertsService } from './modules/detection/alerts.service.ts';
+import { createHistoryService } from './modules/detection/history.service.ts';
+import {
+  createNotificationsService,
+  startNotificationJob,
+} from './modules/detection/notifications.service.ts';
+import { createSilenceCheck, startSilenceJob } from './modules/detection/silence.job.ts';
+import { detectionRoutes } from './modules/detection/detection.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
-export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
+export function createServices(
+  db: Db,
+  config: Config,
+  secretKey: Buffer,
+  catalogData: Catalog,
+  engine: EngineModule,
+) {
   const audit = createAuditService({ db });
   const users = createUsersService({ db, audit });
   const orgs = createOrgsService({ db, audit, users });
@@ -51,7 +70,28 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const sources = createSourcesService({ db, audit, validateMapping });
   const groups = createGroupsService({ db, audit, onChange: (orgId) => mspAccounts.forget(orgId) });
   const mspAccounts = createMspAccountResolver(db, groups.membersOf);
-  const ingest = createIngestService({ db, parserFor, mspAccounts });
+  const detectionSettings = createDetectionSettingsResolver(db);
+  const rules = createRulesService({ db, audit, engine, builtin: readBuiltinRules(BUILTIN_RULES_DIR) });
+  const stream = createDetectionStream({ rules, settings: detectionSettings });
+  // Notifications are sent soon after the batch that raised the alert commits (the job pokes).
+  const notifyHooks: { poke: () => void } = { poke: () => undefined };
+  const ingest = createIngestService({
+    db,
+    parserFor,
+    mspAccounts,
+    detection: { onBatch: stream.onBatch, afterCommit: () => notifyHooks.poke() },
+  });
+  const alerts = createAlertsService({ db, audit });
+  const history = createHistoryService({ db, engine, rules, settings: detectionSettings });
+  const notifications = createNotificationsService({
+    db,
+    audit,
+    secretKey,
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
+    retryBaseMs: config.notifyRetryBaseSeconds * 1000,
+  });
+  const silence = createSilenceCheck({ db, settings: detectionSettings });
   const logs = createLogsService({ db });
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
@@ -73,6 +113,13 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     quarantine,
     groups,
     verification,
+    detectionSettings,
+    rules,
+    alerts,
+    history,
+    notifications,
+    notifyHooks,
+    silence,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -109,7 +156,7 @@ export async function openRuntime(config: Config, logger = createLogger(config.l
     await database.close();
     throw e;
   }
-  const services = createServices(database.db, config, secretKey, catalog);
+  const services = createServices(database.db, config, secretKey, catalog, await loadEngine());
   return { config, database, services, logger, close: () => database.close() };
 }
 
@@ -149,6 +196,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     });
     identityRoutes(app, rt.services);
     verificationRoutes(app, rt.services);
+    detectionRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
@@ -166,6 +214,22 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
           logger: rt.logger,
           intervalMs: rt.config.verifyIntervalSeconds * 1000,
         });
+  // Detection background work: source silence (like retention) and alert notification delivery.
+  const stopSilence =
+    rt.config.mode === 'api' || rt.config.silenceIntervalMinutes === 0
+      ? null
+      : startSilenceJob(rt.services.silence, {
+          logger: rt.logger,
+          intervalMs: rt.config.silenceIntervalMinutes * 60_000,
+        });
+  const notifier =
+    rt.config.notifyIntervalSeconds === 0
+      ? null
+      : startNotificationJob(rt.services.notifications, {
+          logger: rt.logger,
+          intervalMs: rt.config.notifyIntervalSeconds * 1000,
+        });
+  if (notifier) rt.services.notifyHooks.poke = notifier.poke;
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =
@@ -188,6 +252,9 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     stopping = true;
     await stopRetention?.(); // waits for a run in progress; it needs the database
     await stopVerification?.();
+    await stopSilence?.();
+    rt.services.notifyHooks.poke = () => undefined;
+    await notifier?.stop();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

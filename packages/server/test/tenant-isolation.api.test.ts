@@ -4,6 +4,7 @@ import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '@acco
 import { dbTargets, startTestServer, type TestServer } from './support/harness.ts';
 import { addUser, createCustomer, createMsp, SAMPLE_CONTROLS, type TestUser } from './support/factories.ts';
 import { ApiClient, signIn, type ApiResponse } from './support/api-client.ts';
+import { recordDetections } from '../src/modules/detection/alerts.repo.ts';
 
 /**
  * Tenant isolation, end to end over HTTP. Two MSPs (A with customers A1 and A2, B with B1) share
@@ -30,6 +31,10 @@ interface Side {
   draft: string;
   /** A log source of the organisation. */
   source: string;
+  /** An open alert, a suppression and a notification channel of the organisation. */
+  alert: string;
+  suppression: string;
+  channel: string;
 }
 
 interface RouteCase {
@@ -275,6 +280,81 @@ const LOG_ROUTES: RouteCase[] = [
   },
 ];
 ROUTES.push(...LOG_ROUTES);
+
+const inOneWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+const DETECTION_ROUTES: RouteCase[] = [
+  ...(['rules', 'alerts', 'suppressions', 'notification-channels', 'notifications'] as const).map(
+    (what): RouteCase => ({
+      method: 'GET',
+      route: `/api/v1/orgs/{id}/${what}`,
+      permission: 'alerts:read',
+      params: (s) => ({ id: s.org }),
+    }),
+  ),
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/rules',
+    permission: 'rules:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({
+      yaml: 'title: not yours\nid: intruder-rule\nlogsource: {}\ndetection: {sel: {class: x}, condition: sel}\n',
+    }),
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/orgs/{id}/rules/{ruleId}/settings',
+    permission: 'rules:manage',
+    params: (s) => ({ id: s.org, ruleId: 'any-rule' }),
+    body: () => ({ enabled: false }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/alerts/{alertId}',
+    permission: 'alerts:read',
+    params: (s) => ({ id: s.org, alertId: s.alert }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/alerts/{alertId}/status',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org, alertId: s.alert }),
+    body: () => ({ status: 'false_positive', reason: 'not yours' }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/suppressions',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ ruleId: 'x', reason: 'not yours', expiresAt: inOneWeek() }),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/v1/orgs/{id}/suppressions/{suppressionId}',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org, suppressionId: s.suppression }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/notification-channels',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ kind: 'email', name: 'intruder', to: 'intruder@test.example' }),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/v1/orgs/{id}/notification-channels/{channelId}',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org, channelId: s.channel }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/detect/runs',
+    permission: 'alerts:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' }),
+  },
+];
+ROUTES.push(...DETECTION_ROUTES);
 
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
@@ -523,6 +603,51 @@ async function buildWorld(srv: TestServer): Promise<World> {
       expect(r.status, r.text).toBe(200);
     }),
   );
+  // An alert, a suppression and a channel per organisation (alerts come from detections; these are
+  // recorded directly, as the engine would report them).
+  const detectionObjects = async (admin: Principal, org: string) => {
+    const detection = {
+      ruleId: 'isolation-rule',
+      ruleTitle: 'Isolation rule',
+      level: 'high' as const,
+      orgId: org,
+      groupKey: '{"user":"root"}',
+      groupValues: { user: 'root' },
+      firstSeen: new Date().toISOString(),
+      lastSeen: new Date().toISOString(),
+      eventCount: 1,
+      evidence: [],
+      summary: 'isolation',
+    };
+    await rt.database.db
+      .transaction()
+      .execute((tx) => recordDetections(tx, org, [detection], { notifyMinutes: 15 }));
+    const alerts = await admin.client.get(`/api/v1/orgs/${org}/alerts`);
+    expect(alerts.status, alerts.text).toBe(200);
+    const sup = await admin.client.post(`/api/v1/orgs/${org}/suppressions`, {
+      ruleId: 'other-rule',
+      reason: 'maintenance',
+      expiresAt: inOneWeek(),
+    });
+    expect(sup.status, sup.text).toBe(201);
+    const ch = await admin.client.post(`/api/v1/orgs/${org}/notification-channels`, {
+      kind: 'email',
+      name: 'soc',
+      to: 'soc@test.example',
+    });
+    expect(ch.status, ch.text).toBe(201);
+    return {
+      alert: alerts.body.alerts[0].id as string,
+      suppression: sup.body.id as string,
+      channel: ch.body.id as string,
+    };
+  };
+  const [dA, dA1, dB, dB1] = await Promise.all([
+    detectionObjects(aAdmin, A.org.id),
+    detectionObjects(a1Admin, A1.org.id),
+    detectionObjects(bAdmin, B.org.id),
+    detectionObjects(b1Admin, B1.org.id),
+  ]);
 
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;
@@ -536,6 +661,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     dg: string,
     d: string,
     src: string,
+    det: { alert: string; suppression: string; channel: string },
   ) => ({
     name,
     org,
@@ -546,6 +672,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     digest: dg,
     draft: d,
     source: src,
+    ...det,
   });
   const userIds = (...ps: Principal[]) => ps.map((p) => p.user?.id ?? p.tokenId!);
   return {
@@ -579,10 +706,10 @@ async function buildWorld(srv: TestServer): Promise<World> {
     b1Member,
     b1Token,
     sides: {
-      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft, srcA),
-      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft, srcA1),
-      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft, srcB),
-      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft, srcB1),
+      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft, srcA, dA),
+      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft, srcA1, dA1),
+      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft, srcB, dB),
+      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft, srcB1, dB1),
     },
     idsOf: {
       A: [A.org.id, ...userIds(aAdmin, aEngineer, aAuditor, aToken)],
@@ -614,6 +741,10 @@ async function ownersView(w: World) {
         [msp, `/api/v1/orgs/${org}/members`],
         [msp, `/api/v1/orgs/${org}/audit/verify`],
         [msp, `/api/v1/orgs/${org}/sources`],
+        [msp, `/api/v1/orgs/${org}/alerts`],
+        [msp, `/api/v1/orgs/${org}/suppressions`],
+        [msp, `/api/v1/orgs/${org}/notification-channels`],
+        [msp, `/api/v1/orgs/${org}/rules`],
       );
     reads.push([msp, '/api/v1/relationships'], [msp, '/api/v1/tokens'], [customerAdmin, '/api/v1/tokens']);
     for (const id of agreements) reads.push([customerAdmin, `/api/v1/agreements/${id}/versions`]);

@@ -42,6 +42,18 @@ export const ConfigSchema = z.object({
   /** How often the log retention job runs in `all` and `worker` processes; 0 turns it off. */
   retentionIntervalMinutes: int(0, 10_080).default(60),
   verifyIntervalSeconds: int(0, 86_400).default(60),
+  /** How often the source-silence check runs in `all` and `worker` processes; 0 turns it off. */
+  silenceIntervalMinutes: int(0, 1440).default(5),
+  /** How often pending alert notifications are tried (they are also tried as soon as an alert opens). */
+  notifyIntervalSeconds: int(0, 3600).default(10),
+  /** First retry delay of a failed notification; it doubles with each attempt (capped at an hour). */
+  notifyRetryBaseSeconds: z.coerce.number().min(0).max(3600).default(30),
+  /** SMTP server for e-mail alert channels, e.g. smtp://user:pass@mail.example:587. */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  smtpFrom: z.string().min(3).default('Accord <accord@localhost>'),
   /** Syslog listeners (off unless a port is set; 0 picks a free port). */
   syslogUdpPort: int(0, 65535).optional(),
   syslogTcpPort: int(0, 65535).optional(),
@@ -77,6 +89,11 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   ingestRatePerSource: 'ACCORD_INGEST_RATE_PER_SOURCE',
   retentionIntervalMinutes: 'ACCORD_RETENTION_INTERVAL_MINUTES',
   verifyIntervalSeconds: 'ACCORD_VERIFY_INTERVAL_SECONDS',
+  silenceIntervalMinutes: 'ACCORD_SILENCE_INTERVAL_MINUTES',
+  notifyIntervalSeconds: 'ACCORD_NOTIFY_INTERVAL_SECONDS',
+  notifyRetryBaseSeconds: 'ACCORD_NOTIFY_RETRY_BASE_SECONDS',
+  smtpUrl: 'ACCORD_SMTP_URL',
+  smtpFrom: 'ACCORD_SMTP_FROM',
   syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
   syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
   syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',
@@ -117,7 +134,9 @@ export function loadConfig(
       const key = String(i.path[0]);
       const name = origin[key] ?? ENV_NAMES[key as keyof Config] ?? key;
       const shown =
-        key === 'secretKey' || key === 'databaseUrl' ? '(value hidden)' : JSON.stringify(raw[key]);
+        key === 'secretKey' || key === 'databaseUrl' || key === 'smtpUrl'
+          ? '(value hidden)'
+          : JSON.stringify(raw[key]);
       return `${name}=${shown}: ${i.message}`;
     });
     throw new ConfigError(problems);

@@ -33,6 +33,10 @@ export function testConfig(target: DbTarget, overrides: Partial<Record<keyof Con
     // tests just wrote. Retention tests call the service directly.
     retentionIntervalMinutes: 0,
     verifyIntervalSeconds: 0,
+    // Likewise the source-silence check: its tests run it directly.
+    silenceIntervalMinutes: 0,
+    // And notification delivery: tests deliver their own tenant's outbox (deliverDue({ alertOrgId })).
+    notifyIntervalSeconds: 0,
     ...target.flags,
     ...overrides,
   });

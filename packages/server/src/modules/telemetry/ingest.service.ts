@@ -63,11 +63,23 @@ export function createIngestService({
   db,
   parserFor,
   mspAccounts,
+  detection,
 }: {
   db: Db;
   parserFor: (s: SourceRow) => Parser;
   /** Marks events of MSP accounts (is_msp); omitted, no event is marked. */
   mspAccounts?: MspAccountResolver;
+  /**
+   * Detection on ingest: `onBatch` runs inside the batch's transaction (alerts and engine state
+   * commit with the events); `afterCommit` is told once the batch is durable (to send notifications).
+   */
+  detection?: {
+    onBatch(
+      tx: Tx,
+      batch: { orgId: string; sourceId: string; batchId: string; rows: EventRow[] },
+    ): Promise<unknown>;
+    afterCommit?(): void;
+  };
 }) {
   /** Parses records; good ones become rows, bad ones are reported with their line and reason. */
   function parse(source: SourceRow, records: Iterable<IngestRecord>, receivedAt: Date) {
@@ -194,6 +206,8 @@ export function createIngestService({
             .where('org_id', '=', source.org_id)
             .execute();
           head = { seq: header.seq, seal };
+          if (detection)
+            await detection.onBatch(tx, { orgId: source.org_id, sourceId: source.id, batchId, rows });
         }
         if (opts.withinTransaction) await opts.withinTransaction(tx, new Set(rejected.map((r) => r.line)));
         if (rejected.length > 0 && opts.quarantine !== false) {
@@ -239,6 +253,7 @@ export function createIngestService({
       await ensurePartitions(db, times);
       sealed = await store();
     }
+    if (sealed && detection?.afterCommit) detection.afterCommit();
     return {
       batchId: sealed ? batchId : null,
       seq: sealed?.seq ?? null,

@@ -260,6 +260,117 @@ export interface SchemaMigrationsTable {
   applied_at: Ts;
 }
 
+export interface DetectionRulesTable {
+  id: string;
+  org_id: string;
+  rule_id: string;
+  title: string;
+  yaml: string;
+  for_customers: boolean;
+  created_by: string;
+  created_at: Ts;
+}
+export interface DetectionRuleSettingsTable {
+  org_id: string;
+  rule_id: string;
+  enabled: boolean;
+  timespan: string | null;
+  threshold: number | null;
+  level: string | null;
+  updated_at: Ts;
+}
+export interface DetectionStateTable {
+  org_id: string;
+  token: string;
+  state: string;
+  updated_at: Ts;
+}
+export interface AlertsTable {
+  id: string;
+  org_id: string;
+  rule_id: string;
+  rule_title: string;
+  level: string;
+  group_key: string;
+  group_values: Json<Record<string, string | null>>;
+  status: 'open' | 'acknowledged' | 'resolved' | 'false_positive';
+  summary: string;
+  first_seen: Ts;
+  last_seen: Ts;
+  event_count: Big;
+  suppressed_by: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+export interface AlertEvidenceTable {
+  org_id: string;
+  alert_id: string;
+  batch_id: string;
+  batch_pos: number;
+  time: Ts;
+}
+export interface AlertHistoryTable {
+  id: string;
+  org_id: string;
+  alert_id: string;
+  at: Ts;
+  actor_label: string;
+  actor_user_id: string | null;
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+}
+export interface AlertSuppressionsTable {
+  id: string;
+  org_id: string;
+  rule_id: string | null;
+  group_values: ColumnType<Record<string, string | null> | null, string | null, string | null>;
+  reason: string;
+  expires_at: Ts;
+  hits: Big;
+  created_by: string;
+  created_at: Ts;
+  removed_at: TsNull;
+}
+export interface NotificationChannelsTable {
+  id: string;
+  org_id: string;
+  kind: 'webhook' | 'email';
+  name: string;
+  url: string | null;
+  email_to: string | null;
+  secret_sealed: string | null;
+  min_level: string;
+  created_at: Ts;
+  disabled_at: TsNull;
+}
+export interface NotificationOutboxTable {
+  id: string;
+  org_id: string;
+  channel_id: string;
+  alert_id: string;
+  alert_org_id: string;
+  event: string;
+  payload: Json<unknown>;
+  created_at: Ts;
+  due_by: Ts;
+  next_attempt_at: Ts;
+  attempts: Generated<number>;
+  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined>;
+  delivered_at: TsNull;
+  met_sla: boolean | null;
+}
+export interface NotificationDeliveriesTable {
+  id: string;
+  org_id: string;
+  outbox_id: string;
+  attempt: number;
+  at: Ts;
+  ok: boolean;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface DB {
   orgs: OrgsTable;
   relationships: RelationshipsTable;
@@ -282,4 +393,14 @@ export interface DB {
   directory_group_members: DirectoryGroupMembersTable;
   control_status: ControlStatusTable;
   control_results: ControlResultsTable;
+  detection_rules: DetectionRulesTable;
+  detection_rule_settings: DetectionRuleSettingsTable;
+  detection_state: DetectionStateTable;
+  alerts: AlertsTable;
+  alert_evidence: AlertEvidenceTable;
+  alert_history: AlertHistoryTable;
+  alert_suppressions: AlertSuppressionsTable;
+  notification_channels: NotificationChannelsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
