@@ -147,7 +147,7 @@ export const ChannelParams = z.object({ id: z.string().uuid(), channelId: z.stri
 export const NotificationDelivery = z.object({
   outboxId: z.string().uuid(),
   channelId: z.string().uuid(),
-  alertId: z.string().uuid(),
+  alertId: z.string().uuid().nullable(),
   event: z.string(),
   status: z.enum(['pending', 'delivered', 'failed']),
   dueBy: Ts,

@@ -51,6 +51,7 @@ import {
 } from './modules/detection/notifications.service.ts';
 import { createSilenceCheck, startSilenceJob } from './modules/detection/silence.job.ts';
 import { detectionRoutes } from './modules/detection/detection.routes.ts';
+import { enqueueDrift } from './modules/detection/drift-notify.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -96,7 +97,20 @@ export function createServices(
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
   const quarantine = createQuarantineService({ db, ingest, audit });
-  const verification = createVerificationService({ db, audit });
+  const verification = createVerificationService({
+    db,
+    audit,
+    onDrift: async (tx, d) => {
+      const queued = await enqueueDrift(tx, {
+        ...d,
+        reason: d.result.reason,
+        observed: d.result.observed,
+        evidence: d.result.evidence,
+        slaHours: d.notificationSlaHours,
+      });
+      if (queued > 0) notifyHooks.poke();
+    },
+  });
   return {
     audit,
     users,

@@ -1,4 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBody } from '../detection/notifications.service.ts';
 import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
 import { addUser, createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
 import { signIn } from '../../../test/support/api-client.ts';
@@ -42,6 +45,31 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
     await rt.services.ingest.ingest(src, [
       { line: 1, text: `${t} idp sshd[1]: Accepted password for alice from 198.51.100.2 port 1 ssh2` },
     ]);
+    // Both parties' webhook channels receive the drifts (a real receiver on loopback).
+    const received: { body: string; signature: string | undefined }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ body, signature: req.headers['x-accord-signature'] as string | undefined });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const channel = async (user: typeof msp.admin, org: string) => {
+      const r = await (
+        await signIn(srv.url, user)
+      ).post(`/api/v1/orgs/${org}/notification-channels`, {
+        kind: 'webhook',
+        name: 'drift',
+        url: hook,
+        minLevel: 'medium',
+      });
+      expect(r.status, r.text).toBe(201);
+      return r.body.secret as string;
+    };
+    const secrets = [await channel(cust.admin, cust.org.id), await channel(msp.admin, msp.org.id)];
     const v = rt.services.verification;
     const only = { agreementIds: [d.agreement_id] }; // the database is shared with other tests
     const t0 = Date.now();
@@ -77,6 +105,22 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
         expect.objectContaining({ from: 'fail', to: 'pass' }),
       ]);
     }
+
+    // The drifts happened at the evaluations' (simulated) times; deliver as of the last one.
+    const sent = await rt.services.notifications.deliverDue({
+      alertOrgId: cust.org.id,
+      now: () => new Date(later.getTime() + 5 * H),
+    });
+    expect(sent).toEqual({ delivered: 4, failed: 0 });
+    receiver.close();
+    const notices = received.map((r) => JSON.parse(r.body) as { event: string; control: { to: string } });
+    expect(notices.map((n) => `${n.event} ${n.control.to}`).sort()).toEqual([
+      'control.status_changed fail',
+      'control.status_changed fail',
+      'control.status_changed pass',
+      'control.status_changed pass',
+    ]);
+    for (const r of received) expect(secrets.map((x) => signBody(x, r.body))).toContain(r.signature);
 
     // Over HTTP: the customer's view, the history and the MSP's portfolio.
     const customer = await signIn(srv.url, cust.admin);

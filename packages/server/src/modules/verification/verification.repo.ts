@@ -13,6 +13,7 @@ export interface ActiveControl {
   cadence: string;
   owner: string;
   verification: string;
+  notificationSlaHours: number;
 }
 
 interface Content {
@@ -22,6 +23,7 @@ interface Content {
     cadence: string;
     owner: string;
     verification: string;
+    notificationSlaHours: number;
   }[];
 }
 
@@ -50,6 +52,7 @@ export async function activeControls(db: Executor, agreementIds?: string[]): Pro
       cadence: c.cadence,
       owner: c.owner,
       verification: c.verification,
+      notificationSlaHours: c.notificationSlaHours,
     }));
   });
 }

@@ -2,7 +2,7 @@ import type { Cadence } from '@accord/contracts';
 import { sql } from 'kysely';
 import { requirePermission } from '../../platform/authz.ts';
 import { systemContext, type RequestContext } from '../../platform/context.ts';
-import type { Db } from '../../platform/db/db.ts';
+import type { Db, Executor } from '../../platform/db/db.ts';
 import { invalidState, notFound } from '../../platform/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { agreementsRepo } from '../agreements/agreements.repo.ts';
@@ -36,8 +36,8 @@ export function createVerificationService({
   db: Db;
   audit: AuditService;
   checks?: ReadonlyMap<string, Check>;
-  /** Told after each status change has been stored (e.g. to send webhooks). */
-  onDrift?: (d: Drift) => void | Promise<void>;
+  /** Told of each status change inside the transaction that stores it (e.g. to queue notices). */
+  onDrift?: (tx: Executor, d: Drift & { notificationSlaHours: number }) => Promise<void>;
 }) {
   const system = systemContext('system (verification)');
 
@@ -68,11 +68,11 @@ export function createVerificationService({
           targetId: `${c.agreementId}/${c.controlId}`,
           details: { from: previous, to: result.status, reason: result.reason },
         });
+        await onDrift?.(tx, { ...d, notificationSlaHours: c.notificationSlaHours });
         return d;
       });
       if (drift) drifts.push(drift);
     }
-    for (const d of drifts) await onDrift?.(d);
     return drifts;
   }
 

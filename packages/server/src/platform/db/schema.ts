@@ -348,7 +348,7 @@ export interface NotificationOutboxTable {
   id: string;
   org_id: string;
   channel_id: string;
-  alert_id: string;
+  alert_id: string | null;
   alert_org_id: string;
   event: string;
   payload: Json<unknown>;
