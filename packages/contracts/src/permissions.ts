@@ -26,14 +26,23 @@ export const PERMISSIONS = [
   'audit:read',
   'logs:read',
   'logs:manage',
+  'inventory:read',
+  'inventory:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read', 'logs:read'];
+const READ: Permission[] = [
+  'org:read',
+  'catalog:read',
+  'agreements:read',
+  'audit:read',
+  'logs:read',
+  'inventory:read',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: [...PERMISSIONS],
-  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage'],
+  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage', 'inventory:manage'],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],
   auditor: READ,

@@ -33,6 +33,10 @@ import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
 import { createGroupsService } from './modules/identity/groups.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { createInventoryService } from './modules/inventory/inventory.service.ts';
+import { createKevService } from './modules/inventory/kev.service.ts';
+import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
+import { IMPORT_MAX_BYTES } from '@accord/contracts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -51,6 +55,8 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
   const quarantine = createQuarantineService({ db, ingest, audit });
+  const inventory = createInventoryService({ db, audit, mspAccounts });
+  const kev = createKevService({ db, audit });
   return {
     audit,
     users,
@@ -66,6 +72,8 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     coverage,
     quarantine,
     groups,
+    inventory,
+    kev,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -141,6 +149,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       ingestRatePerSource: rt.config.ingestRatePerSource,
     });
     identityRoutes(app, rt.services);
+    inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
