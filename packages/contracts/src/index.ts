@@ -7,3 +7,4 @@ export * from './telemetry.ts';
 export * from './identity.ts';
 export * from './verification.ts';
 export * from './detection.ts';
+export * from './inventory.ts';

@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'alerts:read',
   'alerts:manage',
   'rules:manage',
+  'inventory:read',
+  'inventory:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,6 +42,7 @@ const READ: Permission[] = [
   'audit:read',
   'logs:read',
   'alerts:read',
+  'inventory:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -52,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'alerts:manage',
     'rules:manage',
     'verification:run',
+    'inventory:manage',
   ],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],

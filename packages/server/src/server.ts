@@ -52,6 +52,10 @@ import {
 import { createSilenceCheck, startSilenceJob } from './modules/detection/silence.job.ts';
 import { detectionRoutes } from './modules/detection/detection.routes.ts';
 import { enqueueDrift } from './modules/detection/drift-notify.ts';
+import { createInventoryService } from './modules/inventory/inventory.service.ts';
+import { createKevService } from './modules/inventory/kev.service.ts';
+import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
+import { IMPORT_MAX_BYTES } from '@accord/contracts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -111,6 +115,8 @@ export function createServices(
       if (queued > 0) notifyHooks.poke();
     },
   });
+  const inventory = createInventoryService({ db, audit, mspAccounts });
+  const kev = createKevService({ db, audit });
   return {
     audit,
     users,
@@ -134,6 +140,8 @@ export function createServices(
     notifications,
     notifyHooks,
     silence,
+    inventory,
+    kev,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -211,6 +219,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     identityRoutes(app, rt.services);
     verificationRoutes(app, rt.services);
     detectionRoutes(app, rt.services);
+    inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.

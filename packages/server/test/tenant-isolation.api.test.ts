@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '@accord/contracts';
+import { IMPORT_PATHS, PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '@accord/contracts';
 import { dbTargets, startTestServer, type TestServer } from './support/harness.ts';
 import { addUser, createCustomer, createMsp, SAMPLE_CONTROLS, type TestUser } from './support/factories.ts';
 import { ApiClient, signIn, type ApiResponse } from './support/api-client.ts';
@@ -355,6 +355,25 @@ const DETECTION_ROUTES: RouteCase[] = [
   },
 ];
 ROUTES.push(...DETECTION_ROUTES);
+/** Inventory imports (the file is the body; an empty JSON object is enough to reach the checks). */
+const INVENTORY_ROUTES: RouteCase[] = [
+  ...Object.values(IMPORT_PATHS).map((kind): RouteCase => ({
+    method: 'POST',
+    route: `/api/v1/orgs/{id}/imports/${kind}`,
+    permission: 'inventory:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({}),
+  })),
+  ...['imports', 'inventory/accounts', 'inventory/assets', 'inventory/vulnerabilities', 'inventory/kev']
+    .concat(['inventory/backups', 'inventory/remote-access', 'inventory/scubagear'])
+    .map((path): RouteCase => ({
+      method: 'GET',
+      route: `/api/v1/orgs/{id}/${path}`,
+      permission: 'inventory:read',
+      params: (s) => ({ id: s.org }),
+    })),
+];
+ROUTES.push(...INVENTORY_ROUTES);
 
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {

@@ -23,6 +23,7 @@ import { stepAt, totpCode } from '../modules/auth/totp.ts';
 import { CliError, configFrom, withRuntime, type StoreFlags } from './cli-runtime.ts';
 import { registerLogsCommands } from './logs.commands.ts';
 import { registerDetectionCommands } from './detection.commands.ts';
+import { registerInventoryCommands } from './inventory.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -286,6 +287,7 @@ storeOptions(
 
 registerLogsCommands(program, { storeOptions, wholeNumber });
 registerDetectionCommands(program, { storeOptions, wholeNumber });
+registerInventoryCommands(program, storeOptions);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

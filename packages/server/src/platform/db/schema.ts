@@ -219,6 +219,51 @@ export interface DirectoryGroupMembersTable {
   member: string;
   updated_at: Ts;
 }
+export interface ImportsTable {
+  id: string;
+  org_id: string;
+  kind: string;
+  format: string;
+  mode: 'replace' | 'merge';
+  filename: string | null;
+  sha256: string;
+  bytes: Big;
+  accepted: number;
+  rejected: number;
+  rejections: Json<unknown>;
+  actor_label: string;
+  actor_user_id: string | null;
+  actor_token_id: string | null;
+  created_at: Ts;
+}
+export interface InventoryItemsTable {
+  org_id: string;
+  kind: string;
+  item_key: string;
+  data: Json<unknown>;
+  import_id: string;
+}
+type DateCol = ColumnType<Date | string, string, string>;
+export interface KevEntriesTable {
+  cve_id: string;
+  vendor_project: string;
+  product: string;
+  vulnerability_name: string;
+  date_added: DateCol;
+  due_date: DateCol;
+  known_ransomware: string;
+  short_description: string;
+  required_action: string;
+}
+export interface KevCatalogsTable {
+  id: string;
+  catalog_version: string;
+  date_released: TsNull;
+  count: number;
+  sha256: string;
+  actor_label: string;
+  imported_at: Ts;
+}
 
 export interface ControlStatusTable {
   agreement_id: string;
@@ -403,4 +448,8 @@ export interface DB {
   notification_channels: NotificationChannelsTable;
   notification_outbox: NotificationOutboxTable;
   notification_deliveries: NotificationDeliveriesTable;
+  imports: ImportsTable;
+  inventory_items: InventoryItemsTable;
+  kev_entries: KevEntriesTable;
+  kev_catalogs: KevCatalogsTable;
 }
