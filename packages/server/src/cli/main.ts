@@ -68,6 +68,10 @@ async function serve(opts: StoreFlags & { mode?: string; host?: string; port?: s
   ];
   if (seeded) {
     lines.push(seeded.created ? '  Demo data seeded.' : '  Demo data already present.');
+    lines.push(
+      '  Tailspin Logistics has an active agreement, a week of sign-in and sshd logs with an attack',
+      '  in them, and verified controls: GET /api/v1/portfolio as the MSP admin shows them.',
+    );
     // The sign-ins are only in the data directory of the run that seeded this database (with
     // --database-url that can be another directory): do not point at a file that is not there.
     lines.push(

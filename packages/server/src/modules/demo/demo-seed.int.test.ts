@@ -40,6 +40,28 @@ describe('demo seed', () => {
     const statuses = (await rt.services.agreements.list(systemContext())).map((a) => a.status).sort();
     expect(statuses).toEqual(['active_amendment_pending', 'awaiting_customer', 'draft']);
     expect(fs.statSync(r.file).mode & 0o777).toBe(0o600);
+    // The customer with the active agreement has logs, sealed, and verified controls.
+    const sys = systemContext();
+    const tailspin = orgs.find((o) => o.name === 'Tailspin Logistics')!;
+    const sources = await rt.services.sources.list(sys, tailspin.id);
+    expect(sources.map((s) => s.name).sort()).toEqual(['Identity provider sign-ins', 'Jump host sshd']);
+    expect((await rt.services.logs.verify(sys, tailspin.id, {})).ok).toBe(true);
+    const msp = await rt.services.logs.search(sys, tailspin.id, { order: 'asc', limit: 100, isMsp: 'true' });
+    expect(new Set(msp.events.map((e) => e.user))).toEqual(
+      new Set(['erin.engineer@northwind.example', 'alex.admin@northwind.example', 'erin']),
+    );
+    const active = (await rt.services.agreements.list(sys)).find(
+      (a) => a.status === 'active_amendment_pending',
+    )!;
+    const status = new Map(
+      (await rt.services.verification.status(sys, active.agreement.id)).map((c) => [c.controlId, c.status]),
+    );
+    expect(Object.fromEntries(status)).toMatchObject({
+      'LOG-02': 'pass',
+      'LOG-03': 'pass',
+      'MFA-01': 'fail', // the MSP admin signed in without MFA
+      'NET-02': 'fail', // ... from outside the MSP's network
+    });
     const again = await seedDemo(rt);
     expect(again.created).toBe(false);
     expect(again.users).toHaveLength(r.users.length);

@@ -6,6 +6,7 @@ import { randomToken } from '../../platform/crypto.ts';
 import { permissionsFor } from '@accord/contracts';
 import type { Runtime } from '../../server.ts';
 import { usersRepo } from '../users/users.repo.ts';
+import { seedDemoLogs } from './demo-logs.ts';
 
 export const DEMO_MSP_NAME = 'Northwind Managed Services (demo)';
 
@@ -31,6 +32,9 @@ const CONTROL_SET = [
   'SCR-01',
   'BCK-01',
   'AUT-01',
+  'LOG-03',
+  'NET-02',
+  'NET-04',
 ];
 
 /**
@@ -130,7 +134,15 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
     'auditor',
   );
 
-  const controls = CONTROL_SET.map((controlId) => ({ controlId }));
+  // The MSP's accounts in the customers' logs, the log categories that must be kept and connected,
+  // and the network MSP access must come from: so verification has something to verify.
+  const PARAMS: Record<string, Record<string, string[]>> = {
+    'LOG-01': { required_log_sources: ['identity_signin', 'server_auth'] },
+    'LOG-02': { required_log_sources: ['identity_signin', 'server_auth'] },
+    'LOG-05': { msp_account_upn_suffixes: ['northwind.example'], msp_account_names: ['erin'] },
+    'NET-02': { msp_source_networks: ['192.0.2.0/24'] },
+  };
+  const controls = CONTROL_SET.map((controlId) => ({ controlId, parameters: PARAMS[controlId] ?? {} }));
   const admin = mspCtx('msp_admin');
   const custCtx = (orgId: string): RequestContext => ({
     ...sys,
@@ -178,13 +190,16 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
     })),
   });
   await agreements.propose(cust, t.agreement_id, 2);
+  // Tailspin's logs: a week of sign-ins with an attack in it, then verification of its controls.
+  const logs = await seedDemoLogs(rt, cust, tailspin.org.id, tailspin.domain);
+  await rt.services.verification.runDue(new Date(), { agreementIds: [t.agreement_id] });
   await db.transaction().execute((tx) =>
     rt.services.audit.record(tx, sys, {
       orgIds: [msp.id],
       action: 'demo.seeded',
       targetType: 'org',
       targetId: msp.id,
-      details: { customers: customers.map((c) => c.org.id), users: people.length },
+      details: { customers: customers.map((c) => c.org.id), users: people.length, ...logs },
     }),
   );
 
