@@ -37,7 +37,6 @@ export interface Engine {
 
 const SWEEP_EVERY_MS = 60_000;
 const NUL = '\u0001';
-const SEP = '\u0000';
 
 /** Events sort by time, then storage position: a batch and a history run see the same order. */
 export function compareEvents(a: EngineEvent, b: EngineEvent): number {
@@ -67,6 +66,11 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
     };
 
   function process(orgId: string, batch: readonly EngineEvent[], ctx: TenantContext): Detection[] {
+    for (let i = 0; i < batch.length; i++) {
+      if (batch[i]!.orgId !== orgId) {
+        throw new Error(`event ${i} of the batch belongs to another organisation than ${orgId}`);
+      }
+    }
     const set = ruleSetOf(orgId);
     let st = states.get(orgId);
     if (!st) states.set(orgId, (st = newOrgState()));
@@ -107,13 +111,12 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       let key: string;
       if (getters.length === 1) {
         const v = getters[0]!(e, scope);
-        key = v === null ? NUL : typeof v === 'string' ? v : String(v);
+        // null is NUL; a text starting with NUL gets one more, so no value can look like another
+        key = v === null ? NUL : typeof v !== 'string' ? String(v) : v.charCodeAt(0) === 1 ? NUL + v : v;
       } else {
-        key = '';
-        for (let i = 0; i < getters.length; i++) {
-          const v = getters[i]!(e, scope);
-          key += (i === 0 ? '' : SEP) + (v === null ? NUL : typeof v === 'string' ? v : String(v));
-        }
+        const vs: (string | number | boolean | null)[] = [];
+        for (let i = 0; i < getters.length; i++) vs.push(getters[i]!(e, scope));
+        key = JSON.stringify(vs);
       }
       let g = groups.get(key);
       if (!g) {
