@@ -221,7 +221,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
     const events = sorted(batch);
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      const candidates = set.simpleFor(e.class);
+      const candidates = set.simpleFor(e.class, e.outcome);
       let t = -1;
       let ref: EvidenceRef | null = null;
       for (let j = 0; j < candidates.length; j++) {
