@@ -37,6 +37,9 @@ export interface Engine {
 
 const SWEEP_EVERY_MS = 60_000;
 const NUL = '\u0001';
+const NO_REF: EvidenceRef = { batchId: '', batchPos: 0, time: '' };
+const countHit: Hit = { t: 0, r: NO_REF };
+const valueHit: Hit = { t: 0, r: NO_REF, x: null, y: undefined };
 
 /** Events sort by time, then storage position: a batch and a history run see the same order. */
 export function compareEvents(a: EngineEvent, b: EngineEvent): number {
@@ -189,11 +192,20 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         (c.type === 'temporal_ordered' && f.pos > 0) || (c.type === 'impossible_travel' && !located(e.geo));
       const g = groupOf(c, f.group, e, t, !cannotStart);
       if (g === undefined) return;
-      const hit: Hit = { t, r: ref };
-      if (f.count !== null) {
+      // Windows copy a hit into their columns, so the window types share one scratch hit; the
+      // chain and pair types keep theirs.
+      let hit: Hit;
+      if (c.type === 'event_count') {
+        hit = countHit;
+        hit.t = t;
+        hit.r = ref;
+      } else if (f.count !== null) {
+        hit = valueHit;
+        hit.t = t;
+        hit.r = ref;
         hit.x = groupText(f.count(e, scope));
-        if (f.extra.length > 0) hit.y = f.extra.map((get) => groupText(get(e, scope)));
-      }
+        hit.y = f.extra.length > 0 ? f.extra.map((get) => groupText(get(e, scope))) : undefined;
+      } else hit = { t, r: ref };
       const r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
       const holdsNow = r.holds;
