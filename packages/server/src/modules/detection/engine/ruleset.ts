@@ -40,6 +40,11 @@ const getter = (c: CorrelationRule, fromId: string, f: string): Getter =>
 
 export function linkRules(rules: readonly CompiledRule[]): RuleSet {
   const byId = new Map(rules.map((r) => [r.id, r]));
+  if (byId.size !== rules.length) {
+    const seen = new Set<string>();
+    const dup = rules.find((r) => seen.size === seen.add(r.id).size)!;
+    throw new Error(`two detection rules have the id "${dup.id}"`);
+  }
   const silenced = new Set<string>();
   for (const r of rules) {
     if (r.kind === 'correlation' && !r.generate) for (const id of r.rules) silenced.add(id);
