@@ -103,7 +103,7 @@ describe('streaming evaluator', () => {
 });
 
 describe('history equals streaming', () => {
-  const events = generateScenario(60_000);
+  const events = generateScenario(40_000);
   const byOrg = (list: EngineEvent[]) => {
     const m = new Map<string, EngineEvent[]>();
     for (const e of list) {
