@@ -178,7 +178,7 @@ export async function openRuntime(config: Config, logger = createLogger(config.l
     await database.close();
     throw e;
   }
-  const services = createServices(database.db, config, secretKey, catalog, await loadEngine());
+  const services = createServices(database.db, config, secretKey, catalog, loadEngine());
   return { config, database, services, logger, close: () => database.close() };
 }
 

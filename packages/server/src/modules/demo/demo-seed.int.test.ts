@@ -50,6 +50,18 @@ describe('demo seed', () => {
     expect(new Set(msp.events.map((e) => e.user))).toEqual(
       new Set(['erin.engineer@northwind.example', 'alex.admin@northwind.example', 'erin']),
     );
+    const alerts = await rt.services.alerts.list(sys, tailspin.id, { limit: 50 });
+    const rules = new Set(
+      alerts.alerts.map((a: { rule_id?: string; ruleId?: string }) => a.ruleId ?? a.rule_id),
+    );
+    // The attacks in the demo logs were detected as they were ingested.
+    for (const r of [
+      'accord-brute-force',
+      'accord-success-after-burst',
+      'accord-spray-fast',
+      'accord-msp-no-mfa',
+    ])
+      expect(rules, r).toContain(r);
     const active = (await rt.services.agreements.list(sys)).find(
       (a) => a.status === 'active_amendment_pending',
     )!;

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detection, EngineEvent, TenantContext } from './engine/types.ts';
+import * as engine from './engine/index.ts';
 import type { EventRow } from '../telemetry/event-row.ts';
 
 /**
@@ -31,25 +31,9 @@ export interface EngineModule {
 export const ENGINE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'engine');
 export const BUILTIN_RULES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rules');
 
-/** Stands in while no engine implementation is installed: no rule compiles, nothing is detected. */
-export const ABSENT_ENGINE: EngineModule = {
-  compileRules: (text) => ({
-    rules: [],
-    errors: text.trim() ? ['the detection engine is not installed in this build'] : [],
-  }),
-  createEngine: () => ({ process: () => [], exportState: () => null, importState: () => undefined }),
-};
-
-/** Loads the engine implementation (engine/index.ts). */
-export async function loadEngine(): Promise<EngineModule> {
-  const file = path.join(ENGINE_DIR, 'index.ts');
-  try {
-    return (await import(file)) as EngineModule;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && !fs.existsSync(file))
-      return ABSENT_ENGINE;
-    throw e;
-  }
+/** The engine implementation (engine/index.ts), as this module uses it. */
+export function loadEngine(): EngineModule {
+  return engine as unknown as EngineModule;
 }
 
 export const errorText = (e: CompileError | string): string =>
