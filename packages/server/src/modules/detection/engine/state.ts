@@ -1,0 +1,163 @@
+import type { EvidenceRef } from './types.ts';
+
+/** Evidence kept per alert episode (oldest first). */
+export const MAX_EVIDENCE = 50;
+/** Distinct groups kept per rule and tenant; beyond it the oldest group is dropped (and counted). */
+export const DEFAULT_MAX_GROUPS = 10_000;
+/** Events kept per sliding window (thresholds are capped at this, see validate.ts). */
+export const MAX_WINDOW = 10_000;
+/** Matches kept per referenced rule in a temporal correlation's window. */
+export const MAX_TEMPORAL = 10;
+
+export interface Hit {
+  t: number;
+  r: EvidenceRef;
+  /** value_count: the counted value, then the min-distinct fields' values */
+  x?: (string | null)[];
+}
+
+/** An alert episode: from when the condition first held until the group goes quiet for a window. */
+export interface Episode {
+  first: number;
+  firstIso: string;
+  last: number;
+  lastIso: string;
+  count: number;
+  ev: EvidenceRef[];
+  /** the last measured value: distinct values, matched rules, speed in km/h */
+  metric: number;
+  detail: string | null;
+}
+
+export interface Group {
+  v: (string | null)[];
+  last: number;
+  ep: Episode | null;
+  /** event_count / value_count window (from head `h`) */
+  w?: Hit[];
+  h?: number;
+  /** temporal: recent matches per referenced rule; temporal_ordered: chain start per position */
+  m?: Hit[][];
+  s?: (number | null)[];
+  /** impossible_travel: the previous located sign-in */
+  p?: { t: number; lat: number; lon: number; place: string; r: EvidenceRef };
+  /** value_count counters, rebuilt from the window on import (never serialised) */
+  counts?: Map<string, number>[];
+  small?: number;
+}
+
+export interface OrgState {
+  groups: Map<string, Map<string, Group>>;
+  watermark: number;
+  lastSweep: number;
+  evicted: number;
+}
+
+export const newOrgState = (): OrgState => ({ groups: new Map(), watermark: 0, lastSweep: 0, evicted: 0 });
+
+export function windowOf(g: Group): Hit[] {
+  const w = g.w ?? (g.w = []);
+  g.h ??= 0;
+  return w;
+}
+
+/** Adds a hit in time order and drops hits older than `from`; returns the hits in the window. */
+export function slide(g: Group, hit: Hit, from: number, onDrop?: (h: Hit) => void): number {
+  const w = windowOf(g);
+  let i = w.length;
+  while (i > g.h! && w[i - 1]!.t > hit.t) i--;
+  if (i === w.length) w.push(hit);
+  else w.splice(i, 0, hit);
+  let h = g.h!;
+  while (h < w.length && (w[h]!.t < from || w.length - h > MAX_WINDOW)) {
+    if (onDrop) onDrop(w[h]!);
+    h++;
+  }
+  if (h > 1024 && h * 2 > w.length) {
+    w.splice(0, h);
+    h = 0;
+  }
+  g.h = h;
+  return w.length - h;
+}
+
+interface SerialGroup {
+  k: string;
+  v: (string | null)[];
+  last: number;
+  ep: Episode | null;
+  w?: Hit[];
+  m?: Hit[][];
+  s?: (number | null)[];
+  p?: Group['p'];
+}
+export interface SerialState {
+  version: 1;
+  watermark: number;
+  lastSweep: number;
+  evicted: number;
+  rules: Record<string, { type: string; groups: SerialGroup[] }>;
+}
+
+export function serialise(st: OrgState, typeOf: (ruleId: string) => string | null): SerialState {
+  const rules: SerialState['rules'] = {};
+  for (const [id, groups] of st.groups) {
+    const type = typeOf(id);
+    if (type === null || groups.size === 0) continue;
+    const list: SerialGroup[] = [];
+    for (const [k, g] of groups) {
+      const sg: SerialGroup = { k, v: g.v, last: g.last, ep: g.ep };
+      if (g.w) sg.w = g.w.slice(g.h ?? 0);
+      if (g.m) sg.m = g.m;
+      if (g.s) sg.s = g.s;
+      if (g.p) sg.p = g.p;
+      list.push(sg);
+    }
+    rules[id] = { type, groups: list };
+  }
+  return { version: 1, watermark: st.watermark, lastSweep: st.lastSweep, evicted: st.evicted, rules };
+}
+
+export class StateError extends Error {}
+
+export function deserialise(
+  json: string,
+  typeOf: (ruleId: string) => string | null,
+  rebuild: (ruleId: string, g: Group) => void,
+): OrgState {
+  let raw: SerialState;
+  try {
+    raw = JSON.parse(json) as SerialState;
+  } catch (err) {
+    throw new StateError(`detection state is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || raw.version !== 1 || typeof raw.rules !== 'object') {
+    throw new StateError('detection state has an unknown format (expected version 1)');
+  }
+  const st = newOrgState();
+  st.watermark = Number(raw.watermark) || 0;
+  st.lastSweep = Number(raw.lastSweep) || 0;
+  st.evicted = Number(raw.evicted) || 0;
+  for (const [id, r] of Object.entries(raw.rules)) {
+    // State of a rule that is gone, or whose kind changed, is dropped: it cannot be interpreted.
+    if (typeOf(id) !== r.type || !Array.isArray(r.groups)) continue;
+    const groups = new Map<string, Group>();
+    for (const sg of r.groups) {
+      if (typeof sg?.k !== 'string' || !Array.isArray(sg.v) || typeof sg.last !== 'number') {
+        throw new StateError(`detection state of rule "${id}" has a malformed group`);
+      }
+      const g: Group = { v: sg.v, last: sg.last, ep: sg.ep ?? null };
+      if (sg.w) {
+        g.w = sg.w;
+        g.h = 0;
+      }
+      if (sg.m) g.m = sg.m;
+      if (sg.s) g.s = sg.s;
+      if (sg.p) g.p = sg.p;
+      rebuild(id, g);
+      groups.set(sg.k, g);
+    }
+    st.groups.set(id, groups);
+  }
+  return st;
+}
