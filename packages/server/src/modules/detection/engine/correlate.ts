@@ -1,77 +1,98 @@
 import type { CorrelationRule } from './rule.types.ts';
-import { MAX_EVIDENCE, MAX_TEMPORAL, slide, type Group, type Hit } from './state.ts';
+import { MAX_EVIDENCE, MAX_TEMPORAL, slide, type Group, type Hit, type Win } from './state.ts';
 import type { EvidenceRef } from './types.ts';
 import { holds } from './validate.ts';
 
 /**
  * One correlation step: the group has received a hit (an event of a referenced rule, or an event at
  * which a referenced correlation held). Updates the group's window and says whether the condition
- * holds now; when it does, `start` describes the events that made it hold.
+ * holds now. `start` describes the events that made it hold: built at once for the pair and chain
+ * types, and on demand (startOfWindow) for the window types, where it is needed only when an alert
+ * episode begins.
  */
+export interface Start {
+  first: number;
+  count: number;
+  ev: EvidenceRef[];
+  detail: string | null;
+}
 export interface StepResult {
   holds: boolean;
   metric: number;
-  start?: { first: number; count: number; ev: EvidenceRef[]; detail: string | null };
+  start: Start | null;
 }
-const NO: StepResult = { holds: false, metric: 0 };
+const result: StepResult = { holds: false, metric: 0, start: null };
+const answer = (holds: boolean, metric: number, start: Start | null = null): StepResult => {
+  result.holds = holds;
+  result.metric = metric;
+  result.start = start;
+  return result;
+};
 
 export function rebuildCounts(c: CorrelationRule, g: Group): void {
-  if (c.type !== 'value_count' || !g.w) return;
-  const fields = 1 + Object.keys(c.minDistinct).length;
-  g.counts = Array.from({ length: fields }, () => new Map<string, number>());
+  const w = g.w;
+  if (c.type !== 'value_count' || !w) return;
+  g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
   g.small = 0;
-  for (let i = g.h ?? 0; i < g.w.length; i++) countHit(c, g, g.w[i]!, 1);
+  for (let i = w.h; i < w.t.length; i++) countHit(c, g, w.x?.[i] ?? null, w.y?.[i], 1);
 }
 
-function countHit(c: CorrelationRule, g: Group, hit: Hit, d: 1 | -1): void {
-  const x = hit.x!;
-  const max = c.maxPerValue;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    if (v === null || v === undefined) continue;
-    const m = g.counts![i]!;
-    const before = m.get(v) ?? 0;
-    const after = before + d;
-    if (after === 0) m.delete(v);
-    else m.set(v, after);
-    if (i === 0 && max !== null) {
+function bump(m: Map<string, number>, v: string, d: 1 | -1): number {
+  const before = m.get(v) ?? 0;
+  const after = before + d;
+  if (after === 0) m.delete(v);
+  else m.set(v, after);
+  return before;
+}
+
+function countHit(
+  c: CorrelationRule,
+  g: Group,
+  v: string | null | undefined,
+  y: (string | null)[] | undefined,
+  d: 1 | -1,
+): void {
+  if (v !== null && v !== undefined) {
+    const before = bump(g.counts![0]!, v, d);
+    const max = c.maxPerValue;
+    if (max !== null) {
       // `small`: distinct values seen at least once and at most max-per-value times
+      const after = before + d;
       if (before >= 1 && before <= max) g.small!--;
       if (after >= 1 && after <= max) g.small!++;
     }
   }
+  if (y) for (let i = 0; i < y.length; i++) if (y[i] !== null) bump(g.counts![i + 1]!, y[i]!, d);
 }
 
-function startOfWindow(
-  g: Group,
-  count: number,
-): { first: number; count: number; ev: EvidenceRef[]; detail: null } {
+/** The window's events as the start of an alert episode. */
+export function startOfWindow(g: Group): Start {
   const w = g.w!;
-  const h = g.h ?? 0;
+  const h = w.h;
   const ev: EvidenceRef[] = [];
-  for (let i = h; i < w.length && ev.length < MAX_EVIDENCE; i++) ev.push(w[i]!.r);
-  return { first: w[h]!.t, count, ev, detail: null };
+  for (let i = h; i < w.t.length && ev.length < MAX_EVIDENCE; i++) {
+    ev.push({ batchId: w.b[i]!, batchPos: w.p[i]!, time: w.s[i]! });
+  }
+  return { first: w.t[h]!, count: w.t.length - h, ev, detail: null };
 }
 
 function eventCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
   const n = slide(g, hit, hit.t - c.timespanMs);
-  if (!holds(c.condition, n)) return { holds: false, metric: n };
-  return { holds: true, metric: n, start: startOfWindow(g, n) };
+  return answer(holds(c.condition, n), n);
 }
 
 function valueCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
   if (!g.counts) {
-    g.counts = Array.from({ length: hit.x!.length }, () => new Map<string, number>());
+    g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
     g.small = 0;
   }
-  countHit(c, g, hit, 1);
-  const n = slide(g, hit, hit.t - c.timespanMs, (old) => countHit(c, g, old, -1));
-  const metric = c.maxPerValue !== null ? g.small! : g.counts![0]!.size;
+  countHit(c, g, hit.x, hit.y, 1);
+  slide(g, hit, hit.t - c.timespanMs, (w: Win, i: number) => countHit(c, g, w.x![i], w.y?.[i], -1));
+  const metric = c.maxPerValue !== null ? g.small! : g.counts[0]!.size;
   let ok = holds(c.condition, metric);
   let k = 1;
-  for (const f in c.minDistinct) if (g.counts![k++]!.size < c.minDistinct[f]!) ok = false;
-  if (!ok) return { holds: false, metric };
-  return { holds: true, metric, start: startOfWindow(g, n) };
+  for (const f in c.minDistinct) if (g.counts[k++]!.size < c.minDistinct[f]!) ok = false;
+  return answer(ok, metric);
 }
 
 function temporal(c: CorrelationRule, g: Group, hit: Hit, pos: number): StepResult {
@@ -92,11 +113,11 @@ function temporal(c: CorrelationRule, g: Group, hit: Hit, pos: number): StepResu
     c.condition.gte === undefined && c.condition.gt === undefined && c.condition.eq === undefined
       ? matched === n
       : holds(c.condition, matched);
-  if (!ok) return { holds: false, metric: matched };
-  return { holds: true, metric: matched, start: startOfHits(m.flat()) };
+  if (!ok) return answer(false, matched);
+  return answer(true, matched, startOfHits(m.flat()));
 }
 
-function startOfHits(hits: Hit[]): { first: number; count: number; ev: EvidenceRef[]; detail: null } {
+function startOfHits(hits: Hit[]): Start {
   hits.sort((a, b) => a.t - b.t);
   return {
     first: hits[0]!.t,
@@ -118,12 +139,12 @@ function temporalOrdered(c: CorrelationRule, g: Group, hit: Hit, pos: number): S
   }
   // The latest start of a chain through positions 0..pos that ends with this hit.
   const start = pos === 0 ? hit.t : s[pos - 1]!;
-  if (pos > 0 && s[pos - 1] === null) return { holds: false, metric: 0 };
+  if (pos > 0 && s[pos - 1] === null) return answer(false, 0);
   s[pos] = s[pos] === null ? start : Math.max(s[pos]!, start);
   m[pos]!.push(hit);
   if (m[pos]!.length > MAX_TEMPORAL) m[pos]!.shift();
-  if (pos !== n - 1) return { holds: false, metric: pos + 1 };
-  return { holds: true, metric: n, start: startOfHits(m.flat().filter((h) => h.t >= start)) };
+  if (pos !== n - 1) return answer(false, pos + 1);
+  return answer(true, n, startOfHits(m.flat().filter((h) => h.t >= start)));
 }
 
 const R = 6371; // km
@@ -140,19 +161,19 @@ function travel(c: CorrelationRule, g: Group, hit: Hit, geo: unknown): StepResul
   const o = typeof geo === 'object' && geo !== null ? (geo as Record<string, unknown>) : null;
   const lat = o?.lat;
   const lon = o?.lon;
-  if (typeof lat !== 'number' || typeof lon !== 'number') return NO;
+  if (typeof lat !== 'number' || typeof lon !== 'number') return answer(false, 0);
   const place = [o!.city, o!.country].filter((x) => typeof x === 'string').join(', ') || `${lat},${lon}`;
   const prev = g.p;
   g.p = { t: hit.t, lat, lon, place, r: hit.r };
-  if (!prev || hit.t < prev.t || hit.t - prev.t > c.timespanMs) return NO;
+  if (!prev || hit.t < prev.t || hit.t - prev.t > c.timespanMs) return answer(false, 0);
   const km = haversineKm(prev.lat, prev.lon, lat, lon);
   // A minute at least: two sign-ins logged in the same second are not "infinitely fast".
   const hours = Math.max(hit.t - prev.t, 60_000) / 3_600_000;
   const speed = Math.round(km / hours);
-  if (km < c.minDistanceKm || !holds(c.condition, speed)) return { holds: false, metric: speed };
+  if (km < c.minDistanceKm || !holds(c.condition, speed)) return answer(false, speed);
   const mins = Math.round((hit.t - prev.t) / 60_000);
   const detail = `${prev.place} to ${place}: ${Math.round(km)} km in ${mins} min (${speed} km/h)`;
-  return { holds: true, metric: speed, start: { first: prev.t, count: 2, ev: [prev.r, hit.r], detail } };
+  return answer(true, speed, { first: prev.t, count: 2, ev: [prev.r, hit.r], detail });
 }
 
 export function step(c: CorrelationRule, g: Group, hit: Hit, pos: number, geo: unknown): StepResult {

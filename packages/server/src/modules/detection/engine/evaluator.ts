@@ -1,8 +1,8 @@
 import { canonicalJson } from '../../../platform/canonical-json.ts';
-import { rebuildCounts, step } from './correlate.ts';
-import { fieldDef, groupText } from './fields.ts';
-import type { CompileError, CompiledRule, CorrelationRule, RuleOverrides, SimpleRule } from './rule.types.ts';
-import { linkRules, type RuleSet } from './ruleset.ts';
+import { rebuildCounts, startOfWindow, step, type Start } from './correlate.ts';
+import { groupText, type Getter } from './fields.ts';
+import type { CompileError, CompiledRule, RuleOverrides } from './rule.types.ts';
+import { linkRules, type Feed, type RuleSet, type SimplePlan } from './ruleset.ts';
 import { scopeOf, type Scope } from './scope.ts';
 import {
   DEFAULT_MAX_GROUPS,
@@ -10,13 +10,12 @@ import {
   deserialise,
   newOrgState,
   serialise,
-  type Episode,
   type Group,
   type Hit,
   type OrgState,
 } from './state.ts';
 import { summarise } from './summary.ts';
-import type { Detection, EngineEvent, TenantContext } from './types.ts';
+import type { Detection, EngineEvent, EvidenceRef, TenantContext } from './types.ts';
 import { applyOverrides } from './validate.ts';
 
 export interface EngineOptions {
@@ -38,6 +37,7 @@ export interface Engine {
 
 const SWEEP_EVERY_MS = 60_000;
 const NUL = '\u0001';
+const SEP = '\u0000';
 
 /** Events sort by time, then storage position: a batch and a history run see the same order. */
 export function compareEvents(a: EngineEvent, b: EngineEvent): number {
@@ -94,12 +94,30 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       });
     };
 
-    const groupOf = (rule: CompiledRule, values: (string | null)[], t: number): Group => {
+    /** The rule's group for these group-by values; created (within the cap) when new. */
+    const groupOf = (
+      rule: CompiledRule,
+      getters: Getter[],
+      e: EngineEvent,
+      t: number,
+      create = true,
+    ): Group | undefined => {
       let groups = state.groups.get(rule.id);
       if (!groups) state.groups.set(rule.id, (groups = new Map()));
-      const key = values.length === 0 ? '' : values.map((v) => (v === null ? NUL : v)).join('\u0000');
+      let key: string;
+      if (getters.length === 1) {
+        const v = getters[0]!(e, scope);
+        key = v === null ? NUL : typeof v === 'string' ? v : String(v);
+      } else {
+        key = '';
+        for (let i = 0; i < getters.length; i++) {
+          const v = getters[i]!(e, scope);
+          key += (i === 0 ? '' : SEP) + (v === null ? NUL : typeof v === 'string' ? v : String(v));
+        }
+      }
       let g = groups.get(key);
       if (!g) {
+        if (!create) return undefined;
         if (groups.size >= maxGroups) {
           const oldest = groups.keys().next().value as string;
           const og = groups.get(oldest)!;
@@ -110,85 +128,91 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
           groups.delete(oldest);
           state.evicted++;
         }
-        g = { v: values, last: t, ep: null };
+        g = { v: getters.map((get) => groupText(get(e, scope))), last: t, ep: null };
         groups.set(key, g);
       }
       return g;
     };
 
-    /** Counts a hit into the group's episode: extends a live one, or starts one when `start` is given. */
-    const touch = (
+    /** Ends an episode that has been quiet for longer than the rule's window (reporting it first). */
+    const expire = (rule: CompiledRule, g: Group, t: number): void => {
+      if (g.ep !== null && t - g.ep.last > rule.timespanMs) {
+        if (dirty.has(g)) {
+          emit(rule, g);
+          dirty.delete(g);
+        }
+        g.ep = null;
+      }
+    };
+
+    /** Counts an event into the group's live episode. */
+    const extend = (rule: CompiledRule, g: Group, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+      const ep = g.ep!;
+      ep.count++;
+      if (t >= ep.last) {
+        ep.last = t;
+        ep.lastIso = e.time;
+      }
+      if (ep.ev.length < MAX_EVIDENCE) ep.ev.push(ref);
+      dirty.set(g, rule);
+    };
+
+    const begin = (
       rule: CompiledRule,
       g: Group,
       e: EngineEvent,
       t: number,
       metric: number,
-      start?: { first: number; count: number; ev: Hit['r'][]; detail: string | null },
+      start: Start,
     ): void => {
-      let ep = g.ep;
-      if (ep !== null && t - ep.last > rule.timespanMs) {
-        if (dirty.has(g)) {
-          emit(rule, g);
-          dirty.delete(g);
-        }
-        ep = g.ep = null;
-      }
-      if (ep !== null) {
-        ep.count++;
-        if (t >= ep.last) {
-          ep.last = t;
-          ep.lastIso = e.time;
-        }
-        if (ep.ev.length < MAX_EVIDENCE)
-          ep.ev.push({ batchId: e.batchId, batchPos: e.batchPos, time: e.time });
-        if (start) {
-          ep.metric = Math.max(ep.metric, metric);
-          if (start.detail !== null) ep.detail = start.detail;
-        }
-      } else if (start) {
-        const ep2: Episode = {
-          first: start.first,
-          firstIso: new Date(start.first).toISOString(),
-          last: t,
-          lastIso: e.time,
-          count: start.count,
-          ev: start.ev.slice(0, MAX_EVIDENCE),
-          metric,
-          detail: start.detail,
-        };
-        g.ep = ep2;
-      } else return;
+      g.ep = {
+        first: start.first,
+        firstIso: new Date(start.first).toISOString(),
+        last: t,
+        lastIso: e.time,
+        count: start.count,
+        ev: start.ev.slice(0, MAX_EVIDENCE),
+        metric,
+        detail: start.detail,
+      };
       dirty.set(g, rule);
     };
 
-    const feed = (c: CorrelationRule, fromId: string, e: EngineEvent, t: number): void => {
-      const values: (string | null)[] = [];
-      for (const f of c.groupBy) {
-        const field = c.aliases[f]?.[fromId] ?? f;
-        values.push(groupText(fieldDef(field)!.get(e, scope)));
+    const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+      const c = f.c;
+      // A hit that cannot start anything needs no group: a later step of an ordered chain, or a
+      // sign-in without coordinates for impossible travel.
+      const cannotStart =
+        (c.type === 'temporal_ordered' && f.pos > 0) || (c.type === 'impossible_travel' && !located(e.geo));
+      const g = groupOf(c, f.group, e, t, !cannotStart);
+      if (g === undefined) return;
+      const hit: Hit = { t, r: ref };
+      if (f.count !== null) {
+        hit.x = groupText(f.count(e, scope));
+        if (f.extra.length > 0) hit.y = f.extra.map((get) => groupText(get(e, scope)));
       }
-      const g = groupOf(c, values, t);
-      const hit: Hit = { t, r: { batchId: e.batchId, batchPos: e.batchPos, time: e.time } };
-      if (c.type === 'value_count') {
-        const x: (string | null)[] = [groupText(fieldOf(c, c.condition.field!, fromId, e, scope))];
-        for (const f in c.minDistinct) x.push(groupText(fieldDef(f)!.get(e, scope)));
-        hit.x = x;
-      }
-      const r = step(c, g, hit, set.position.get(c.id)!.get(fromId)!, e.geo);
+      const r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
-      if (set.generates.has(c.id)) touch(c, g, e, t, r.metric, r.holds ? r.start : undefined);
-      if (r.holds) {
-        const next = set.consumers.get(c.id);
-        if (next) for (const c2 of next) feed(c2, c.id, e, t);
+      const holdsNow = r.holds;
+      if (f.generates) {
+        expire(c, g, t);
+        if (g.ep !== null) {
+          extend(c, g, e, t, ref);
+          if (holdsNow) {
+            g.ep.metric = Math.max(g.ep.metric, r.metric);
+            if (r.start?.detail) g.ep.detail = r.start.detail;
+          }
+        } else if (holdsNow) begin(c, g, e, t, r.metric, r.start ?? startOfWindow(g));
       }
+      if (holdsNow) for (const f2 of f.next) feed(f2, e, t, ref);
     };
 
-    const hitSimple = (r: SimpleRule, e: EngineEvent, t: number): void => {
-      const values = r.groupBy.map((f) => groupText(fieldDef(f)!.get(e, scope)));
-      const g = groupOf(r, values, t);
+    const hitSimple = (p: SimplePlan, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+      const g = groupOf(p.r, p.group, e, t)!;
       if (t > g.last) g.last = t;
-      const ref = { batchId: e.batchId, batchPos: e.batchPos, time: e.time };
-      touch(r, g, e, t, 1, { first: t, count: 1, ev: [ref], detail: null });
+      expire(p.r, g, t);
+      if (g.ep !== null) extend(p.r, g, e, t, ref);
+      else begin(p.r, g, e, t, 1, { first: t, count: 1, ev: [ref], detail: null });
     };
 
     const events = sorted(batch);
@@ -196,17 +220,18 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const e = events[i]!;
       const candidates = set.simpleFor(e.class);
       let t = -1;
+      let ref: EvidenceRef | null = null;
       for (let j = 0; j < candidates.length; j++) {
-        const r = candidates[j]!;
-        if (!r.match(e, scope)) continue;
-        if (t === -1) {
+        const p = candidates[j]!;
+        if (!p.r.match(e, scope)) continue;
+        if (ref === null) {
           t = Date.parse(e.time);
           if (Number.isNaN(t)) break; // not an instant: nothing can be placed in a window
           if (t > state.watermark) state.watermark = t;
+          ref = { batchId: e.batchId, batchPos: e.batchPos, time: e.time };
         }
-        if (set.generates.has(r.id)) hitSimple(r, e, t);
-        const cs = set.consumers.get(r.id);
-        if (cs) for (const c of cs) feed(c, r.id, e, t);
+        if (p.generates) hitSimple(p, e, t, ref);
+        for (let k = 0; k < p.feeds.length; k++) feed(p.feeds[k]!, e, t, ref);
       }
     }
     for (const [g, rule] of dirty) emit(rule, g);
@@ -247,8 +272,13 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
   };
 }
 
-function fieldOf(c: CorrelationRule, field: string, fromId: string, e: EngineEvent, s: Scope) {
-  return fieldDef(c.aliases[field]?.[fromId] ?? field)!.get(e, s);
+function located(geo: unknown): boolean {
+  return (
+    typeof geo === 'object' &&
+    geo !== null &&
+    typeof (geo as { lat?: unknown }).lat === 'number' &&
+    typeof (geo as { lon?: unknown }).lon === 'number'
+  );
 }
 
 /** Drops groups that have been quiet for longer than their rule's window: they hold nothing live. */

@@ -1,20 +1,41 @@
+import { fieldDef, type Getter } from './fields.ts';
 import type { CompiledRule, CorrelationRule, SimpleRule } from './rule.types.ts';
+
+/** How events of one rule reach one correlation: its position there and the fields to read. */
+export interface Feed {
+  c: CorrelationRule;
+  pos: number;
+  group: Getter[];
+  /** value_count: the counted field, then the min-distinct fields */
+  count: Getter | null;
+  extra: Getter[];
+  generates: boolean;
+  /** the correlations this one feeds in turn */
+  next: Feed[];
+}
+
+export interface SimplePlan {
+  r: SimpleRule;
+  generates: boolean;
+  group: Getter[];
+  feeds: Feed[];
+}
 
 /**
  * Compiled rules linked for evaluation: which simple rules to try for an event class, which
  * correlations consume each rule, and which rules raise alerts. A rule raises alerts when it is
- * enabled and no correlation referencing it says `generate: false` (the Sigma default); a rule is
- * evaluated at all only when it raises alerts or feeds a correlation that is evaluated.
+ * enabled and no correlation referencing it says `generate: false` (the Sigma default) unless it
+ * says `generate: true` itself; a rule is evaluated only when it raises alerts or feeds a
+ * correlation that is evaluated.
  */
 export interface RuleSet {
   rules: readonly CompiledRule[];
   byId: ReadonlyMap<string, CompiledRule>;
-  generates: ReadonlySet<string>;
-  consumers: ReadonlyMap<string, readonly CorrelationRule[]>;
-  /** position of each referenced rule id in a correlation's `rules` */
-  position: ReadonlyMap<string, ReadonlyMap<string, number>>;
-  simpleFor(eventClass: string): readonly SimpleRule[];
+  simpleFor(eventClass: string): readonly SimplePlan[];
 }
+
+const getter = (c: CorrelationRule, fromId: string, f: string): Getter =>
+  fieldDef(c.aliases[f]?.[fromId] ?? f)!.get;
 
 export function linkRules(rules: readonly CompiledRule[]): RuleSet {
   const byId = new Map(rules.map((r) => [r.id, r]));
@@ -33,31 +54,43 @@ export function linkRules(rules: readonly CompiledRule[]): RuleSet {
     if (r?.kind === 'correlation') r.rules.forEach(need);
   };
   for (const r of rules) if (generates.has(r.id) || (r.kind === 'correlation' && r.enabled)) need(r.id);
-  const consumers = new Map<string, CorrelationRule[]>();
-  const position = new Map<string, Map<string, number>>();
-  for (const r of rules) {
-    if (r.kind !== 'correlation' || !needed.has(r.id)) continue;
-    const pos = new Map<string, number>();
-    r.rules.forEach((id, i) => {
-      if (!pos.has(id)) pos.set(id, i);
-      const list = consumers.get(id) ?? [];
-      if (!list.includes(r)) list.push(r);
-      consumers.set(id, list);
-    });
-    position.set(r.id, pos);
+
+  const feeds = new Map<string, Feed[]>();
+  const feedsOf = (id: string): Feed[] => {
+    let l = feeds.get(id);
+    if (!l) feeds.set(id, (l = []));
+    return l;
+  };
+  for (const c of rules) {
+    if (c.kind !== 'correlation' || !needed.has(c.id)) continue;
+    for (const fromId of new Set(c.rules)) {
+      feedsOf(fromId).push({
+        c,
+        pos: c.rules.indexOf(fromId),
+        group: c.groupBy.map((f) => getter(c, fromId, f)),
+        count: c.type === 'value_count' ? getter(c, fromId, c.condition.field!) : null,
+        extra: Object.keys(c.minDistinct).map((f) => getter(c, fromId, f)),
+        generates: generates.has(c.id),
+        next: feedsOf(c.id),
+      });
+    }
   }
-  const simple = rules.filter((r): r is SimpleRule => r.kind === 'simple' && needed.has(r.id));
-  const cache = new Map<string, SimpleRule[]>();
+  const simple: SimplePlan[] = rules
+    .filter((r): r is SimpleRule => r.kind === 'simple' && needed.has(r.id))
+    .map((r) => ({
+      r,
+      generates: generates.has(r.id),
+      group: r.groupBy.map((f) => fieldDef(f)!.get),
+      feeds: feedsOf(r.id),
+    }));
+  const cache = new Map<string, SimplePlan[]>();
   return {
     rules,
     byId,
-    generates,
-    consumers,
-    position,
     simpleFor(eventClass) {
       let list = cache.get(eventClass);
       if (list === undefined) {
-        list = simple.filter((r) => r.classes === null || r.classes.has(eventClass));
+        list = simple.filter((p) => p.r.classes === null || p.r.classes.has(eventClass));
         cache.set(eventClass, list);
       }
       return list;

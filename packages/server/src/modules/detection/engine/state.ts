@@ -12,8 +12,10 @@ export const MAX_TEMPORAL = 10;
 export interface Hit {
   t: number;
   r: EvidenceRef;
-  /** value_count: the counted value, then the min-distinct fields' values */
-  x?: (string | null)[];
+  /** value_count: the counted value */
+  x?: string | null;
+  /** value_count: the min-distinct fields' values */
+  y?: (string | null)[];
 }
 
 /** An alert episode: from when the condition first held until the group goes quiet for a window. */
@@ -33,9 +35,8 @@ export interface Group {
   v: (string | null)[];
   last: number;
   ep: Episode | null;
-  /** event_count / value_count window (from head `h`) */
-  w?: Hit[];
-  h?: number;
+  /** event_count / value_count window */
+  w?: Win;
   /** temporal: recent matches per referenced rule; temporal_ordered: chain start per position */
   m?: Hit[][];
   s?: (number | null)[];
@@ -55,30 +56,65 @@ export interface OrgState {
 
 export const newOrgState = (): OrgState => ({ groups: new Map(), watermark: 0, lastSweep: 0, evicted: 0 });
 
-export function windowOf(g: Group): Hit[] {
-  const w = g.w ?? (g.w = []);
-  g.h ??= 0;
-  return w;
+/**
+ * A sliding window stored as columns from index `h` on (no object per event: windows of a day can
+ * hold many thousands of events and must stay cheap for the garbage collector).
+ */
+export interface Win {
+  t: number[];
+  b: string[];
+  p: number[];
+  s: string[];
+  /** value_count: the counted value; then the min-distinct fields' values */
+  x?: (string | null)[];
+  y?: (string | null)[][];
+  h: number;
 }
 
 /** Adds a hit in time order and drops hits older than `from`; returns the hits in the window. */
-export function slide(g: Group, hit: Hit, from: number, onDrop?: (h: Hit) => void): number {
-  const w = windowOf(g);
-  let i = w.length;
-  while (i > g.h! && w[i - 1]!.t > hit.t) i--;
-  if (i === w.length) w.push(hit);
-  else w.splice(i, 0, hit);
-  let h = g.h!;
-  while (h < w.length && (w[h]!.t < from || w.length - h > MAX_WINDOW)) {
-    if (onDrop) onDrop(w[h]!);
+export function slide(g: Group, hit: Hit, from: number, onDrop?: (w: Win, i: number) => void): number {
+  let w = g.w;
+  if (!w) {
+    w = g.w = { t: [], b: [], p: [], s: [], h: 0 };
+    if (hit.x !== undefined) w.x = [];
+    if (hit.y !== undefined) w.y = [];
+  }
+  let i = w.t.length;
+  while (i > w.h && w.t[i - 1]! > hit.t) i--;
+  if (i === w.t.length) {
+    w.t.push(hit.t);
+    w.b.push(hit.r.batchId);
+    w.p.push(hit.r.batchPos);
+    w.s.push(hit.r.time);
+    if (w.x) w.x.push(hit.x ?? null);
+    if (w.y) w.y.push(hit.y!);
+  } else {
+    w.t.splice(i, 0, hit.t);
+    w.b.splice(i, 0, hit.r.batchId);
+    w.p.splice(i, 0, hit.r.batchPos);
+    w.s.splice(i, 0, hit.r.time);
+    if (w.x) w.x.splice(i, 0, hit.x ?? null);
+    if (w.y) w.y.splice(i, 0, hit.y!);
+  }
+  let h = w.h;
+  const n = w.t.length;
+  while (h < n && (w.t[h]! < from || n - h > MAX_WINDOW)) {
+    if (onDrop) onDrop(w, h);
     h++;
   }
-  if (h > 1024 && h * 2 > w.length) {
-    w.splice(0, h);
-    h = 0;
+  if (h > 1024 && h * 2 > n) {
+    w.t.splice(0, h);
+    w.b.splice(0, h);
+    w.p.splice(0, h);
+    w.s.splice(0, h);
+    w.x?.splice(0, h);
+    w.y?.splice(0, h);
+    w.h = 0;
+    return n - h;
   }
-  g.h = h;
-  return w.length - h;
+  const size = n - h;
+  w.h = h;
+  return size;
 }
 
 interface SerialGroup {
@@ -86,7 +122,7 @@ interface SerialGroup {
   v: (string | null)[];
   last: number;
   ep: Episode | null;
-  w?: Hit[];
+  w?: Omit<Win, 'h'>;
   m?: Hit[][];
   s?: (number | null)[];
   p?: Group['p'];
@@ -107,7 +143,12 @@ export function serialise(st: OrgState, typeOf: (ruleId: string) => string | nul
     const list: SerialGroup[] = [];
     for (const [k, g] of groups) {
       const sg: SerialGroup = { k, v: g.v, last: g.last, ep: g.ep };
-      if (g.w) sg.w = g.w.slice(g.h ?? 0);
+      const w = g.w;
+      if (w) {
+        sg.w = { t: w.t.slice(w.h), b: w.b.slice(w.h), p: w.p.slice(w.h), s: w.s.slice(w.h) };
+        if (w.x) sg.w.x = w.x.slice(w.h);
+        if (w.y) sg.w.y = w.y.slice(w.h);
+      }
       if (g.m) sg.m = g.m;
       if (g.s) sg.s = g.s;
       if (g.p) sg.p = g.p;
@@ -148,8 +189,15 @@ export function deserialise(
       }
       const g: Group = { v: sg.v, last: sg.last, ep: sg.ep ?? null };
       if (sg.w) {
-        g.w = sg.w;
-        g.h = 0;
+        const w = sg.w;
+        const n = Array.isArray(w.t) ? w.t.length : -1;
+        if (
+          n < 0 ||
+          [w.b, w.p, w.s, w.x ?? w.t, w.y ?? w.t].some((col) => !Array.isArray(col) || col.length !== n)
+        ) {
+          throw new StateError(`detection state of rule "${id}" has a malformed window`);
+        }
+        g.w = { ...w, h: 0 };
       }
       if (sg.m) g.m = sg.m;
       if (sg.s) g.s = sg.s;

@@ -220,7 +220,8 @@ export function applyOverrides(
           if (next.kind !== 'correlation')
             issues.push({ path, message: 'only correlation rules have a condition' });
           else {
-            const merged = { field: next.condition.field, ...(v as object) };
+            const merged =
+              next.condition.field !== undefined ? { field: next.condition.field, ...(v as object) } : v;
             const c = checkCondition(next.type, merged, path, issues, Object.keys(next.aliases));
             if (c) next.condition = c;
           }
