@@ -20,6 +20,9 @@ export const ATTACK_KINDS: AttackKind[] = [
 ];
 export const BENIGN_ROLES: BenignRole[] = ['user', 'mistyper', 'office_nat', 'scanner', 'automation'];
 
+/** Bump when the generator changes what it writes: cached files carry it in their name. */
+export const DATA_VERSION = 2;
+
 export interface Truth {
   seed: number;
   scale: number;

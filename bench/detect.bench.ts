@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccordResult } from './detect-accord.ts';
-import { truthPathOf, writeDataset, type Truth } from './detect-data.ts';
+import { DATA_VERSION, truthPathOf, writeDataset, type Truth } from './detect-data.ts';
 import { resolveDatabase } from './detect-db.ts';
 import { PEERS, peerAvailability, runPeer, type PeerName, type PeerResult } from './detect-peers.ts';
 import { run, type Measured } from './detect-proc.ts';
@@ -91,7 +91,10 @@ async function runAccord(
 
 function dataset(o: Options, dir: string): { file: string; truth: Truth; generatedSeconds: number | null } {
   const scale = o.smoke ? 0.2 : 1;
-  const file = path.join(dir, `detect-sshd-${o.seed}-${o.lines}${scale < 1 ? `-x${scale}` : ''}.log`);
+  const file = path.join(
+    dir,
+    `detect-sshd-v${DATA_VERSION}-${o.seed}-${o.lines}${scale < 1 ? `-x${scale}` : ''}.log`,
+  );
   if (!o.regenerate && fs.existsSync(file) && fs.existsSync(truthPathOf(file))) {
     return {
       file,
