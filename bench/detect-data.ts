@@ -21,7 +21,7 @@ export const ATTACK_KINDS: AttackKind[] = [
 export const BENIGN_ROLES: BenignRole[] = ['user', 'mistyper', 'office_nat', 'scanner', 'automation'];
 
 /** Bump when the generator changes what it writes: cached files carry it in their name. */
-export const DATA_VERSION = 2;
+export const DATA_VERSION = 3;
 
 export interface Truth {
   seed: number;
@@ -240,15 +240,20 @@ export function generate(opts: GenerateOptions): { lines: string[]; truth: Truth
     }
   }
   for (let i = 0; i < 6; i++) {
-    // Low-and-slow spraying: one source, 25-60 accounts, at most three tries each, over 8-24 hours.
+    // Low-and-slow spraying: one source, 20-40 accounts, one or two tries each, paced evenly (with
+    // jitter) over 8-24 hours: minutes to tens of minutes between tries.
     const ip = attacker('slow_spray', `ss-${i + 1}`);
-    const list = targets(int(25, 60), 0.7);
-    const start = at(rnd() * 0.45);
-    const len = int(8, 24) * 3_600_000;
-    for (const user of list) {
-      const tries = int(1, 3);
-      for (let k = 0; k < tries; k++) tryOnce(start + Math.floor(rnd() * len), user, ip, ip);
+    const tries: string[] = [];
+    for (const user of targets(int(20, 40), 0.7)) for (let k = int(1, 2); k > 0; k--) tries.push(user);
+    for (let k = tries.length - 1; k > 0; k--) {
+      const j = int(0, k);
+      [tries[k], tries[j]] = [tries[j]!, tries[k]!];
     }
+    const start = at(rnd() * 0.45);
+    const step = (int(8, 24) * 3_600_000) / tries.length;
+    tries.forEach((user, k) =>
+      tryOnce(start + Math.floor((k + 0.5 + (rnd() - 0.5) * 0.5) * step), user, ip, ip),
+    );
   }
   for (let c = 0; c < 2; c++) {
     // Distributed spraying: 30-50 sources, each two or three existing accounts, within an hour.
