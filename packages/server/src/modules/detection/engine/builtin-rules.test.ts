@@ -6,7 +6,7 @@ import type { Detection, EngineEvent, TenantContext } from './types.ts';
 
 const rules = compileBuiltinRules();
 const run = (events: EngineEvent[], ctx: TenantContext = noCtx): Detection[] =>
-  createEngine(rules).process('org-1', events, ctx);
+  createEngine(rules).process('o', events, ctx);
 const fired = (events: EngineEvent[], ctx?: TenantContext): string[] =>
   [...new Set(run(events, ctx).map((d) => d.ruleId))].sort();
 const of = (ds: Detection[], id: string) => ds.filter((d) => d.ruleId === id);

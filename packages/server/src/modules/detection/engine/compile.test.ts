@@ -81,6 +81,10 @@ describe('compileRules refuses bad rules with a precise reason', () => {
     expect(r.rules.map((x) => x.id)).toEqual(['c']);
     expect(r.errors.some((e) => /cycle/.test(e.message))).toBe(true);
   });
+  it('an engine refuses two rules with one id (from separate files)', () => {
+    const a = compileRules(rule('s: {class: process}\ncondition: s')).rules;
+    expect(() => createEngine([...a, ...a])).toThrow(/two detection rules have the id "r1"/);
+  });
   it('YAML syntax errors name the document', () => {
     expect(one(rule('s: {class: process}\ncondition: s') + '---\ntitle: [unclosed\n')).toMatchObject({
       document: 1,

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { either } from './dispatch.ts';
 import { ConditionError, conditionPred } from './condition.ts';
 import { fieldDef } from './fields.ts';
 import {
@@ -119,7 +120,7 @@ function compileDocument(
   return rule;
 }
 
-type Base = Omit<SimpleRule, 'kind' | 'match' | 'classes' | 'groupBy' | 'timespanMs' | 'timespanText'>;
+type Base = Omit<SimpleRule, 'kind' | 'match' | 'req' | 'groupBy' | 'timespanMs' | 'timespanText'>;
 
 function groupByOf(v: unknown, path: string, errs: RuleIssue[], aliases: readonly string[] = []): string[] {
   if (v === undefined || v === null) return [];
@@ -171,7 +172,7 @@ function compileSimple(doc: Record<string, unknown>, base: Base, errs: RuleIssue
         ? parts[0]!
         : {
             pred: (e, s) => parts.some((p) => p.pred(e, s)),
-            classes: parts.every((p) => p.classes) ? new Set(parts.flatMap((p) => [...p.classes!])) : null,
+            req: parts.map((p) => p.req).reduce(either),
           };
   } catch (err) {
     if (!(err instanceof ConditionError)) throw err;
@@ -182,7 +183,7 @@ function compileSimple(doc: Record<string, unknown>, base: Base, errs: RuleIssue
     ...base,
     kind: 'simple',
     match: compiled.pred,
-    classes: compiled.classes,
+    req: compiled.req,
     groupBy,
     timespanMs: gap,
     timespanText: String(gapText),

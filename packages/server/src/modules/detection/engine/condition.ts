@@ -1,10 +1,11 @@
+import { ANY, both, either } from './dispatch.ts';
 import { allOf, anyOf, type CompiledSelection, type Pred } from './selection.ts';
 
 /**
  * Sigma conditions: `and`, `or`, `not`, parentheses, selection names, and the quantifiers
  * `1 of <pattern>`, `any of <pattern>`, `all of <pattern>` where the pattern is a name with `*`
  * wildcards or `them` (every selection whose name does not start with `_`).
- * Precedence: not > and > or. Compiles to one predicate and the event classes it can match.
+ * Precedence: not > and > or. Compiles to one predicate and the event classes and outcomes it can match.
  */
 type Node =
   | { k: 'sel'; name: string }
@@ -112,35 +113,24 @@ export function compileCondition(
       return sels.get(node.name)!;
     case 'not': {
       const a = compileCondition(node.a, sels).pred;
-      return { pred: (e, s) => !a(e, s), classes: null };
+      return { pred: (e, s) => !a(e, s), req: ANY };
     }
     case 'and': {
       const a = compileCondition(node.a, sels);
       const b = compileCondition(node.b, sels);
-      const classes =
-        a.classes && b.classes
-          ? new Set([...a.classes].filter((c) => b.classes!.has(c)))
-          : (a.classes ?? b.classes);
-      return { pred: allOf([a.pred, b.pred]), classes };
+      return { pred: allOf([a.pred, b.pred]), req: both(a.req, b.req) };
     }
     case 'or': {
       const a = compileCondition(node.a, sels);
       const b = compileCondition(node.b, sels);
-      const classes = a.classes && b.classes ? new Set([...a.classes, ...b.classes]) : null;
-      return { pred: anyOf([a.pred, b.pred]), classes };
+      return { pred: anyOf([a.pred, b.pred]), req: either(a.req, b.req) };
     }
     case 'of': {
       const parts = node.names.map((n) => sels.get(n)!);
-      if (node.all) {
-        let classes: Set<string> | null = null;
-        for (const p of parts) {
-          const pc = p.classes;
-          if (pc) classes = classes ? new Set([...(classes as Set<string>)].filter((c) => pc.has(c))) : pc;
-        }
-        return { pred: allOf(parts.map((p) => p.pred)), classes };
-      }
-      const classes = parts.every((p) => p.classes) ? new Set(parts.flatMap((p) => [...p.classes!])) : null;
-      return { pred: anyOf(parts.map((p) => p.pred)), classes: classes as Set<string> | null };
+      const reqs = parts.map((p) => p.req);
+      return node.all
+        ? { pred: allOf(parts.map((p) => p.pred)), req: reqs.reduce(both) }
+        : { pred: anyOf(parts.map((p) => p.pred)), req: reqs.reduce(either) };
     }
   }
 }

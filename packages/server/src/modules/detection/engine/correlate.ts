@@ -81,13 +81,20 @@ function eventCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
   return answer(holds(c.condition, n), n);
 }
 
+// The window drop callback, without a closure per call: the correlation and group being stepped.
+let dropC: CorrelationRule | null = null;
+let dropG: Group | null = null;
+const dropValue = (w: Win, i: number): void => countHit(dropC!, dropG!, w.x![i], w.y?.[i], -1);
+
 function valueCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
   if (!g.counts) {
     g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
     g.small = 0;
   }
   countHit(c, g, hit.x, hit.y, 1);
-  slide(g, hit, hit.t - c.timespanMs, (w: Win, i: number) => countHit(c, g, w.x![i], w.y?.[i], -1));
+  dropC = c;
+  dropG = g;
+  slide(g, hit, hit.t - c.timespanMs, dropValue);
   const metric = c.maxPerValue !== null ? g.small! : g.counts[0]!.size;
   let ok = holds(c.condition, metric);
   let k = 1;

@@ -51,10 +51,14 @@ describe('streaming evaluator', () => {
     expect(d2).toEqual(d1);
   });
 
-  it('keeps tenants apart', () => {
+  it("keeps tenants apart, and refuses a batch holding another tenant's events", () => {
     const engine = createEngine(rules);
-    engine.process('a', burst(0, 6), noCtx);
-    expect(only(engine.process('b', burst(1, 6), noCtx), 'accord-brute-force')).toEqual([]);
+    const of = (org: string, list: EngineEvent[]) => list.map((e) => ({ ...e, orgId: org }));
+    engine.process('a', of('a', burst(0, 6)), noCtx);
+    expect(only(engine.process('b', of('b', burst(1, 6)), noCtx), 'accord-brute-force')).toEqual([]);
+    expect(() => engine.process('a', [...of('a', burst(2, 2)), ...of('b', burst(2, 1))], noCtx)).toThrow(
+      /event 2 of the batch belongs to another organisation than a/,
+    );
   });
 
   it('state survives export and import: counts carry over, nothing is reported twice', () => {
@@ -99,7 +103,7 @@ describe('streaming evaluator', () => {
 });
 
 describe('history equals streaming', () => {
-  const events = generateScenario(60_000);
+  const events = generateScenario(40_000);
   const byOrg = (list: EngineEvent[]) => {
     const m = new Map<string, EngineEvent[]>();
     for (const e of list) {

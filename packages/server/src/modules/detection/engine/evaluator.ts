@@ -37,7 +37,9 @@ export interface Engine {
 
 const SWEEP_EVERY_MS = 60_000;
 const NUL = '\u0001';
-const SEP = '\u0000';
+const NO_REF: EvidenceRef = { batchId: '', batchPos: 0, time: '' };
+const countHit: Hit = { t: 0, r: NO_REF };
+const valueHit: Hit = { t: 0, r: NO_REF, x: null, y: undefined };
 
 /** Events sort by time, then storage position: a batch and a history run see the same order. */
 export function compareEvents(a: EngineEvent, b: EngineEvent): number {
@@ -67,6 +69,11 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
     };
 
   function process(orgId: string, batch: readonly EngineEvent[], ctx: TenantContext): Detection[] {
+    for (let i = 0; i < batch.length; i++) {
+      if (batch[i]!.orgId !== orgId) {
+        throw new Error(`event ${i} of the batch belongs to another organisation than ${orgId}`);
+      }
+    }
     const set = ruleSetOf(orgId);
     let st = states.get(orgId);
     if (!st) states.set(orgId, (st = newOrgState()));
@@ -107,13 +114,12 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       let key: string;
       if (getters.length === 1) {
         const v = getters[0]!(e, scope);
-        key = v === null ? NUL : typeof v === 'string' ? v : String(v);
+        // null is NUL; a text starting with NUL gets one more, so no value can look like another
+        key = v === null ? NUL : typeof v !== 'string' ? String(v) : v.charCodeAt(0) === 1 ? NUL + v : v;
       } else {
-        key = '';
-        for (let i = 0; i < getters.length; i++) {
-          const v = getters[i]!(e, scope);
-          key += (i === 0 ? '' : SEP) + (v === null ? NUL : typeof v === 'string' ? v : String(v));
-        }
+        const vs: (string | number | boolean | null)[] = [];
+        for (let i = 0; i < getters.length; i++) vs.push(getters[i]!(e, scope));
+        key = JSON.stringify(vs);
       }
       let g = groups.get(key);
       if (!g) {
@@ -186,11 +192,20 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         (c.type === 'temporal_ordered' && f.pos > 0) || (c.type === 'impossible_travel' && !located(e.geo));
       const g = groupOf(c, f.group, e, t, !cannotStart);
       if (g === undefined) return;
-      const hit: Hit = { t, r: ref };
-      if (f.count !== null) {
+      // Windows copy a hit into their columns, so the window types share one scratch hit; the
+      // chain and pair types keep theirs.
+      let hit: Hit;
+      if (c.type === 'event_count') {
+        hit = countHit;
+        hit.t = t;
+        hit.r = ref;
+      } else if (f.count !== null) {
+        hit = valueHit;
+        hit.t = t;
+        hit.r = ref;
         hit.x = groupText(f.count(e, scope));
-        if (f.extra.length > 0) hit.y = f.extra.map((get) => groupText(get(e, scope)));
-      }
+        hit.y = f.extra.length > 0 ? f.extra.map((get) => groupText(get(e, scope))) : undefined;
+      } else hit = { t, r: ref };
       const r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
       const holdsNow = r.holds;
@@ -218,7 +233,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
     const events = sorted(batch);
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      const candidates = set.simpleFor(e.class);
+      const candidates = set.simpleFor(e.class, e.outcome);
       let t = -1;
       let ref: EvidenceRef | null = null;
       for (let j = 0; j < candidates.length; j++) {

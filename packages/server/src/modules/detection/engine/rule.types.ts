@@ -1,3 +1,4 @@
+import type { Req } from './dispatch.ts';
 import type { Pred } from './selection.ts';
 import type { Level } from './types.ts';
 
@@ -48,8 +49,8 @@ interface RuleBase {
 export interface SimpleRule extends RuleBase {
   kind: 'simple';
   match: Pred;
-  /** the event classes the rule can match; null: any (used to skip rules per event cheaply) */
-  classes: Set<string> | null;
+  /** the event classes and outcomes the rule can match (used to skip rules per event cheaply) */
+  req: Req;
 }
 
 export interface CorrelationRule extends RuleBase {

@@ -1,3 +1,4 @@
+import { admits } from './dispatch.ts';
 import { fieldDef, type Getter } from './fields.ts';
 import type { CompiledRule, CorrelationRule, SimpleRule } from './rule.types.ts';
 
@@ -31,7 +32,7 @@ export interface SimplePlan {
 export interface RuleSet {
   rules: readonly CompiledRule[];
   byId: ReadonlyMap<string, CompiledRule>;
-  simpleFor(eventClass: string): readonly SimplePlan[];
+  simpleFor(eventClass: string, outcome: string): readonly SimplePlan[];
 }
 
 const getter = (c: CorrelationRule, fromId: string, f: string): Getter =>
@@ -39,6 +40,11 @@ const getter = (c: CorrelationRule, fromId: string, f: string): Getter =>
 
 export function linkRules(rules: readonly CompiledRule[]): RuleSet {
   const byId = new Map(rules.map((r) => [r.id, r]));
+  if (byId.size !== rules.length) {
+    const seen = new Set<string>();
+    const dup = rules.find((r) => seen.size === seen.add(r.id).size)!;
+    throw new Error(`two detection rules have the id "${dup.id}"`);
+  }
   const silenced = new Set<string>();
   for (const r of rules) {
     if (r.kind === 'correlation' && !r.generate) for (const id of r.rules) silenced.add(id);
@@ -83,15 +89,17 @@ export function linkRules(rules: readonly CompiledRule[]): RuleSet {
       group: r.groupBy.map((f) => fieldDef(f)!.get),
       feeds: feedsOf(r.id),
     }));
-  const cache = new Map<string, SimplePlan[]>();
+  const cache = new Map<string, Map<string, SimplePlan[]>>();
   return {
     rules,
     byId,
-    simpleFor(eventClass) {
-      let list = cache.get(eventClass);
+    simpleFor(eventClass, outcome) {
+      let byOutcome = cache.get(eventClass);
+      if (byOutcome === undefined) cache.set(eventClass, (byOutcome = new Map()));
+      let list = byOutcome.get(outcome);
       if (list === undefined) {
-        list = simple.filter((p) => p.r.classes === null || p.r.classes.has(eventClass));
-        cache.set(eventClass, list);
+        list = simple.filter((p) => admits(p.r.req, eventClass, outcome));
+        if (byOutcome.size < 64) byOutcome.set(outcome, list);
       }
       return list;
     },

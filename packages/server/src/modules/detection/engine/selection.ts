@@ -1,5 +1,6 @@
 import { fieldDef, FIELD_NAMES, type FieldDef, type Getter } from './fields.ts';
 import { blockListOf, ipInList, parseCidr, type Scope } from './scope.ts';
+import { either, reqOfMap, type Req } from './dispatch.ts';
 import type { EngineEvent } from './types.ts';
 
 export type Pred = (e: EngineEvent, s: Scope) => boolean;
@@ -10,10 +11,10 @@ export interface RuleIssue {
   message: string;
 }
 
-/** A compiled selection, with the event classes it can match (null: any) for rule dispatch. */
+/** A compiled selection, with the event classes and outcomes it can match, for rule dispatch. */
 export interface CompiledSelection {
   pred: Pred;
-  classes: Set<string> | null;
+  req: Req;
 }
 
 const MODIFIERS = new Set([
@@ -260,26 +261,20 @@ function compileMap(map: Record<string, unknown>, path: string, errs: RuleIssue[
     return null;
   }
   const preds: Pred[] = [];
-  let classes: Set<string> | null = null;
   const before = errs.length;
   for (const k of keys) {
     const p = compileItem(k, map[k], `${path}.${k}`, errs);
     if (p) preds.push(p);
-    const v = map[k];
-    if (
-      k === 'class' &&
-      (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))
-    ) {
-      const list = (Array.isArray(v) ? v : [v]) as string[];
-      if (list.every((x) => globSource(x) === null)) classes = new Set(list.map((x) => x.toLowerCase()));
-    }
   }
-  // Cheap, selective items first: closed-list fields before free text and derived fields.
-  const order = (k: string): number =>
-    fieldDef(k.split('|')[0]!)?.lowercase ? 0 : fieldDef(k.split('|')[0]!)?.derived ? 2 : 1;
+  // Cheap, selective items first: stored booleans (isMsp), closed-list fields, other text, then
+  // fields derived from the tenant context.
+  const order = (k: string): number => {
+    const d = fieldDef(k.split('|')[0]!);
+    return d?.derived ? 3 : d?.type === 'boolean' ? 0 : d?.lowercase ? 1 : 2;
+  };
   const sorted = keys.map((k, i) => [order(k), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (errs.length > before) return null;
-  return { pred: allOf(sorted.map(([, i]) => preds[i]!)), classes };
+  return { pred: allOf(sorted.map(([, i]) => preds[i]!)), req: reqOfMap(map, (x) => globSource(x) === null) };
 }
 
 /** A named selection: a map (AND of its items) or a list of maps (OR). */
@@ -296,8 +291,7 @@ export function compileSelection(value: unknown, path: string, errs: RuleIssue[]
     const parts = value.map((m, i) => compileMap(m, `${path}[${i}]`, errs));
     if (parts.some((p) => p === null)) return null;
     const ok = parts as CompiledSelection[];
-    const classes = ok.every((p) => p.classes !== null) ? new Set(ok.flatMap((p) => [...p.classes!])) : null;
-    return { pred: anyOf(ok.map((p) => p.pred)), classes };
+    return { pred: anyOf(ok.map((p) => p.pred)), req: ok.map((p) => p.req).reduce(either) };
   }
   errs.push({ path, message: 'a selection is a map of fields or a list of such maps' });
   return null;

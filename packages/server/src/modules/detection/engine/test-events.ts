@@ -4,7 +4,7 @@ import type { EngineEvent, TenantContext } from './types.ts';
 let seq = 0;
 export function ev(over: Partial<EngineEvent> & { time: string }): EngineEvent {
   return {
-    orgId: 'org-1',
+    orgId: 'o',
     sourceId: 'src-1',
     batchId: 'b-1',
     batchPos: seq++,
