@@ -74,6 +74,7 @@ export function areaOf(cf: CallFrame): string {
   if (u.startsWith('wasm://') || u.includes('@electric-sql/pglite'))
     return 'PGlite (Postgres in WebAssembly, in this process)';
   if (u.includes('/parsers/')) return 'parsers (syslog / Entra JSON to events)';
+  if (u.includes('/modules/detection/')) return 'detection engine (rules, correlations)';
   if (u.includes('canonical-json')) return 'canonical JSON (hash lines, seal header)';
   if (u.includes('platform/crypto') || u.includes('internal/crypto')) return 'SHA-256 (node:crypto)';
   if (u.includes('/modules/telemetry/')) return 'ingest service, rows, body decoding';

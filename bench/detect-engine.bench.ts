@@ -1,6 +1,6 @@
 /**
  * Detection engine micro-benchmark: events/s of `process` over generated sshd events, with the
- * built-in rules. Not run in CI. `npm run bench:detect [-- --events N --batch N]`.
+ * built-in rules. Not run in CI. `npm run bench:detect-engine [-- --events N --batch N]`.
  */
 import { compileBuiltinRules } from '../packages/server/src/modules/detection/engine/builtin.ts';
 import { createEngine } from '../packages/server/src/modules/detection/engine/evaluator.ts';
