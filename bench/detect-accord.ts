@@ -194,6 +194,7 @@ function sourceRow(orgId: string): SourceRow {
     expected_interval_minutes: 60,
     utc_offset_minutes: 0,
     mapping: null,
+    categories: ['server_auth'],
     created_at: new Date(),
     disabled_at: null,
     last_received_at: null,
