@@ -29,9 +29,16 @@ export interface EventRow {
 
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/**
+ * A time as Date#toISOString writes it, with a date and time that cannot roll over (day 01-28,
+ * hour 00-23): kept as it is, since converting costs microseconds. Others (`+02:00`, day 31, hour 24)
+ * are converted, as Date does.
+ */
+const PLAIN_ISO_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 export function toEventRow(e: NormalisedEventInput, raw: string): EventRow {
   return {
-    time: new Date(e.time).toISOString(),
+    time: PLAIN_ISO_UTC.test(e.time) ? e.time : new Date(e.time).toISOString(),
     class: e.class,
     activity: e.activity,
     outcome: e.outcome,

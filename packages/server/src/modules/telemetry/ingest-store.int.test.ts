@@ -6,7 +6,7 @@ import { createCustomer, createMsp, ctxFor } from '../../../test/support/factori
 import { canonicalJson } from '../../platform/canonical-json.ts';
 import type { Runtime } from '../../server.ts';
 import type { Parser } from './parsers/parser.types.ts';
-import { eventHashLine, type EventRow } from './event-row.ts';
+import { eventHashLine, toEventRow, type EventRow } from './event-row.ts';
 import { ensurePartitions, eventsOfBatch, insertEvents } from './events.repo.ts';
 import { contentHashOf, createIngestService, type IngestRecord } from './ingest.service.ts';
 import { verifyStoredLogs } from './logs.service.ts';
@@ -222,5 +222,20 @@ describe.each(dbTargets())('event store: COPY, seal chain, tampering ($name)', (
       ok: false,
       reason: expect.stringMatching(/outside its time range/),
     });
+  });
+});
+
+describe('toEventRow', () => {
+  it('stores times exactly as Date#toISOString writes them, whatever form the parser gave', () => {
+    const base = { class: 'authentication', activity: 'logon', outcome: 'success' } as const;
+    for (const time of [
+      '2026-01-05T10:20:30.456Z',
+      '2026-02-28T23:59:59.999Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-01-31T24:00:00.000Z',
+      '2026-01-05T10:20:30Z',
+      '2026-01-05T12:20:30.456+02:00',
+    ])
+      expect(toEventRow({ ...base, time }, 'x').time).toBe(new Date(time).toISOString());
   });
 });
