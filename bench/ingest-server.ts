@@ -128,7 +128,7 @@ export interface Breakdown {
   /** Microseconds per event, each phase run on its own over the same fresh batches. */
   parseMicros: number;
   hashMicros: number;
-  /** The unnest INSERT alone, in a transaction that is rolled back (nothing is kept). */
+  /** The events' INSERT (insertEvents: COPY) alone, in a transaction that is rolled back (nothing is kept). */
   insertMicros: number;
 }
 export interface IngestRunResult {

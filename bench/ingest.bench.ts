@@ -568,7 +568,7 @@ function printThroughput(r: ThroughputResult): void {
     console.log(
       `      per event ${fixed(r.perEventMicros, 1)} µs: parse+normalise ${fixed(b.parseMicros, 1)} µs (${pct(b.parseMicros)}),` +
         ` content hash ${fixed(b.hashMicros, 1)} µs (${pct(b.hashMicros)}),` +
-        ` unnest INSERT ${fixed(b.insertMicros, 1)} µs (${pct(b.insertMicros)}),` +
+        ` INSERT (COPY) ${fixed(b.insertMicros, 1)} µs (${pct(b.insertMicros)}),` +
         ` rest (seal rows, head lock, commit) ${rest}`,
     );
   }

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { copyField } from '../../platform/db/copy.ts';
 import type { Executor } from '../../platform/db/db.ts';
 import type { EventRow } from './event-row.ts';
 
@@ -41,9 +42,40 @@ export function forgetPartitions(db: Executor): void {
   knownPartitions.delete(db);
 }
 
+/** COPY's columns: the batch's constants first (one prefix for every line), then the event's fields. */
+const COPY_COLUMNS =
+  `org_id, source_id, batch_id, received_at, time, batch_pos, class, activity, outcome, reason,
+  reason_detail, username, user_domain, target_user, grp, src_ip, src_port, geo, dst_host, app, auth_protocol,
+  mfa_used, process_name, command_line, vendor_event_id, is_msp, raw`.replace(/\s+/g, ' ');
+
+/** The batch's rows in COPY text format, one line each, in the order of COPY_COLUMNS. */
+export function eventsCopyText(
+  orgId: string,
+  sourceId: string,
+  batchId: string,
+  receivedAt: string,
+  rows: EventRow[],
+): string {
+  const prefix = `${copyField(orgId)}\t${copyField(sourceId)}\t${copyField(batchId)}\t${copyField(receivedAt)}\t`;
+  const lines: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    lines[i] =
+      `${prefix}${copyField(r.time)}\t${i}\t${copyField(r.class)}\t${copyField(r.activity)}\t` +
+      `${copyField(r.outcome)}\t${copyField(r.reason)}\t${copyField(r.reasonDetail)}\t${copyField(r.user)}\t` +
+      `${copyField(r.userDomain)}\t${copyField(r.targetUser)}\t${copyField(r.group)}\t${copyField(r.srcIp)}\t` +
+      `${copyField(r.srcPort)}\t${copyField(r.geo === null ? null : JSON.stringify(r.geo))}\t` +
+      `${copyField(r.dstHost)}\t${copyField(r.app)}\t${copyField(r.authProtocol)}\t${copyField(r.mfaUsed)}\t` +
+      `${copyField(r.processName)}\t${copyField(r.commandLine)}\t${copyField(r.vendorEventId)}\t` +
+      `${copyField(r.isMsp)}\t${copyField(r.raw)}\n`;
+  }
+  return lines.join('');
+}
+
 /**
- * Bulk insert through unnest(): one statement and 27 array parameters whatever the batch size,
- * so large batches cost one round trip, on PGlite and PostgreSQL alike.
+ * Bulk insert through COPY ... FROM STDIN (platform/db/copy.ts): one statement whatever the batch
+ * size, rows routed to their day partitions by the database, on PGlite and PostgreSQL alike. The
+ * day partitions must exist (ensurePartitions).
  */
 export async function insertEvents(
   tx: Executor,
@@ -54,27 +86,8 @@ export async function insertEvents(
   rows: EventRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(f: (r: EventRow, i: number) => T) => rows.map(f);
-  await sql`
-    insert into events (org_id, time, source_id, batch_id, batch_pos, received_at, class, activity, outcome,
-      reason, reason_detail, username, user_domain, target_user, grp, src_ip, src_port, geo, dst_host, app,
-      auth_protocol, mfa_used, process_name, command_line, vendor_event_id, is_msp, raw)
-    select ${orgId}::uuid, t.time, ${sourceId}::uuid, ${batchId}::uuid, t.pos, ${receivedAt}::timestamptz, t.class,
-      t.activity, t.outcome, t.reason, t.reason_detail, t.username, t.user_domain, t.target_user, t.grp, t.src_ip,
-      t.src_port, t.geo, t.dst_host, t.app, t.auth_protocol, t.mfa_used, t.process_name, t.command_line,
-      t.vendor_event_id, t.is_msp, t.raw
-    from unnest(
-      ${col((r) => r.time)}::timestamptz[], ${col((_r, i) => i)}::int[], ${col((r) => r.class)}::text[],
-      ${col((r) => r.activity)}::text[], ${col((r) => r.outcome)}::text[], ${col((r) => r.reason)}::text[],
-      ${col((r) => r.reasonDetail)}::text[], ${col((r) => r.user)}::text[], ${col((r) => r.userDomain)}::text[],
-      ${col((r) => r.targetUser)}::text[], ${col((r) => r.group)}::text[], ${col((r) => r.srcIp)}::text[],
-      ${col((r) => r.srcPort)}::int[], ${col((r) => (r.geo === null ? null : JSON.stringify(r.geo)))}::jsonb[],
-      ${col((r) => r.dstHost)}::text[], ${col((r) => r.app)}::text[], ${col((r) => r.authProtocol)}::text[],
-      ${col((r) => r.mfaUsed)}::boolean[], ${col((r) => r.processName)}::text[], ${col((r) => r.commandLine)}::text[],
-      ${col((r) => r.vendorEventId)}::text[], ${col((r) => r.isMsp)}::boolean[], ${col((r) => r.raw)}::text[]
-    ) as t(time, pos, class, activity, outcome, reason, reason_detail, username, user_domain, target_user, grp,
-      src_ip, src_port, geo, dst_host, app, auth_protocol, mfa_used, process_name, command_line, vendor_event_id,
-      is_msp, raw)`.execute(tx);
+  const text = eventsCopyText(orgId, sourceId, batchId, receivedAt, rows);
+  await tx.executeQuery(CompiledQuery.raw(`copy events (${COPY_COLUMNS}) from stdin`, [text]));
 }
 
 interface DbEvent {
@@ -141,12 +154,24 @@ export function fromDb(r: DbEvent): StoredEventRow {
   };
 }
 
-export async function eventsOfBatch(db: Executor, orgId: string, batchId: string): Promise<StoredEventRow[]> {
+/**
+ * A batch's events in their order. Read along (org_id, time) within the batch's time range: no
+ * index on batch_id (its upkeep would slow every ingest). An event moved out of that range is not
+ * returned here; verifyStoredLogs finds it with the events of no batch.
+ */
+export async function eventsOfBatch(
+  db: Executor,
+  orgId: string,
+  batch: { id: string; min_time: Date | string | null; max_time: Date | string | null },
+): Promise<StoredEventRow[]> {
+  if (batch.min_time === null || batch.max_time === null) return [];
   const rows = await db
     .selectFrom('events')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('batch_id', '=', batchId)
+    .where('time', '>=', new Date(batch.min_time))
+    .where('time', '<=', new Date(batch.max_time))
+    .where('batch_id', '=', batch.id)
     .orderBy('batch_pos')
     .execute();
   return rows.map((r) => fromDb(r as unknown as DbEvent));

@@ -153,6 +153,10 @@ export function createIngestService({
       db.transaction().execute(async (tx) => {
         let head: { seq: number; seal: string } | null = null;
         if (rows.length > 0) {
+          // The events first, then the tenant's seal head: its row lock is held only for the few
+          // small statements from here to the commit, so a tenant's batches insert concurrently.
+          // The chain stays gap-free: seq is taken under the lock, and commits follow it.
+          await insertEvents(tx, source.org_id, source.id, batchId, received, rows);
           await tx
             .insertInto('seal_heads')
             .values({ org_id: source.org_id, seq: 0, seal: GENESIS_SEAL })
@@ -175,7 +179,6 @@ export function createIngestService({
             prevSeal: h.seal,
           };
           const seal = sealOf(header);
-          await insertEvents(tx, source.org_id, source.id, batchId, received, rows);
           let min = rows[0]!.time;
           let max = min;
           for (const r of rows) {

@@ -156,7 +156,7 @@ export async function verifyStoredLogs(
         };
         if (sealOf(header) !== b.seal) return broken(seq, 'its seal does not match its header (altered)');
         if (!b.expired_at) {
-          const rows = await eventsOfBatch(tx, orgId, b.id);
+          const rows = await eventsOfBatch(tx, orgId, b);
           events += rows.length;
           if (rows.length !== b.event_count) {
             return broken(
@@ -169,12 +169,12 @@ export async function verifyStoredLogs(
         }
         prev = { seq, seal: b.seal };
       }
-      // Events that belong to no sealed batch were inserted behind ingest's back.
+      // Events that belong to no sealed batch were inserted behind ingest's back; events outside
+      // their batch's time range were moved (or inserted) there, and eventsOfBatch did not see them.
       const strays = await sql<{ n: number }>`
         select count(*)::int as n from events e where e.org_id = ${orgId}
-        and not exists (select 1 from ingest_batches b where b.id = e.batch_id and b.org_id = e.org_id)`.execute(
-        tx,
-      );
+        and not exists (select 1 from ingest_batches b where b.id = e.batch_id and b.org_id = e.org_id
+          and e.time >= b.min_time and e.time <= b.max_time)`.execute(tx);
       const n = strays.rows[0]?.n ?? 0;
       if (n > 0)
         return {
@@ -182,7 +182,7 @@ export async function verifyStoredLogs(
           batches: batches.length,
           events,
           firstBrokenSeq: null,
-          reason: `${n} event(s) belong to no sealed batch (inserted)`,
+          reason: `${n} event(s) belong to no sealed batch or lie outside its time range (inserted)`,
         };
       return { ok: true, batches: batches.length, events, firstBrokenSeq: null, reason: null };
     });

@@ -10,6 +10,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { copyData } from './copy.ts';
 
 /**
  * Kysely dialect over PGlite. PGlite is one Postgres backend in this process, so there is one
@@ -29,7 +30,12 @@ class PGliteConnection implements DatabaseConnection {
         ...(last?.affectedRows !== undefined ? { numAffectedRows: BigInt(last.affectedRows) } : {}),
       };
     }
-    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
+    // COPY ... FROM STDIN with its rows as the one parameter (copy.ts): PGlite reads them from a blob.
+    const data = copyData(q.sql, q.parameters);
+    const res =
+      data === null
+        ? await this.pg.query<R>(q.sql, q.parameters as unknown[])
+        : await this.pg.query<R>(q.sql.replace(/stdin$/i, `'/dev/blob'`), [], { blob: new Blob([data]) });
     return {
       rows: res.rows,
       ...(res.affectedRows !== undefined ? { numAffectedRows: BigInt(res.affectedRows) } : {}),
