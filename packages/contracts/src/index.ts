@@ -5,3 +5,4 @@ export * from './api.ts';
 export * from './events.ts';
 export * from './telemetry.ts';
 export * from './identity.ts';
+export * from './evidence.ts';

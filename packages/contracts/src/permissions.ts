@@ -26,14 +26,25 @@ export const PERMISSIONS = [
   'audit:read',
   'logs:read',
   'logs:manage',
+  'evidence:read',
+  'evidence:write',
+  'attest',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ: Permission[] = ['org:read', 'catalog:read', 'agreements:read', 'audit:read', 'logs:read'];
+const READ: Permission[] = [
+  'org:read',
+  'catalog:read',
+  'agreements:read',
+  'audit:read',
+  'logs:read',
+  'evidence:read',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: [...PERMISSIONS],
-  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage'],
+  // Engineers collect evidence; attesting and reviewing attestations are admin acts, like accepting.
+  msp_engineer: [...READ, 'users:read', 'agreements:draft', 'logs:manage', 'evidence:write'],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],
   auditor: READ,

@@ -33,6 +33,10 @@ import { createCoverageService } from './modules/telemetry/coverage.service.ts';
 import { createQuarantineService } from './modules/telemetry/quarantine.service.ts';
 import { createGroupsService } from './modules/identity/groups.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { createEvidenceService } from './modules/evidence/evidence.service.ts';
+import { createAttestationsService } from './modules/evidence/attestations.service.ts';
+import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
+import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(db: Db, config: Config, secretKey: Buffer, catalogData: Catalog) {
@@ -51,6 +55,9 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
   const quarantine = createQuarantineService({ db, ingest, audit });
+  const evidence = createEvidenceService({ db, audit });
+  const attestations = createAttestationsService({ db, audit });
+  const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
   return {
     audit,
     users,
@@ -66,6 +73,9 @@ export function createServices(db: Db, config: Config, secretKey: Buffer, catalo
     coverage,
     quarantine,
     groups,
+    evidence,
+    attestations,
+    evidenceExpiry,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -141,6 +151,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       ingestRatePerSource: rt.config.ingestRatePerSource,
     });
     identityRoutes(app, rt.services);
+    evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
@@ -150,6 +161,14 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
       : startRetentionJob(rt.services.retention, {
           logger: rt.logger,
           intervalMs: rt.config.retentionIntervalMinutes * 60_000,
+        });
+  // Evidence expiry warnings: daily by default, in the same processes.
+  const stopEvidenceExpiry =
+    rt.config.mode === 'api' || rt.config.evidenceExpiryIntervalMinutes === 0
+      ? null
+      : startEvidenceExpiryJob(rt.services.evidenceExpiry, {
+          logger: rt.logger,
+          intervalMs: rt.config.evidenceExpiryIntervalMinutes * 60_000,
         });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
@@ -172,6 +191,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     if (stopping) return;
     stopping = true;
     await stopRetention?.(); // waits for a run in progress; it needs the database
+    await stopEvidenceExpiry?.();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -32,6 +32,8 @@ export function testConfig(target: DbTarget, overrides: Partial<Record<keyof Con
     // Tests share the PostgreSQL database: a background retention run would drop the old days other
     // tests just wrote. Retention tests call the service directly.
     retentionIntervalMinutes: 0,
+    // Evidence expiry warnings are recorded by tests calling the service with their own clock.
+    evidenceExpiryIntervalMinutes: 0,
     ...target.flags,
     ...overrides,
   });
