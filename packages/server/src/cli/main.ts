@@ -22,6 +22,7 @@ import type { seedDemo } from '../modules/demo/demo-seed.ts';
 import { stepAt, totpCode } from '../modules/auth/totp.ts';
 import { CliError, configFrom, withRuntime, type StoreFlags } from './cli-runtime.ts';
 import { registerLogsCommands } from './logs.commands.ts';
+import { registerEvidenceCommands } from './evidence.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -284,6 +285,7 @@ storeOptions(
   );
 
 registerLogsCommands(program, { storeOptions, wholeNumber });
+registerEvidenceCommands(program);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa
