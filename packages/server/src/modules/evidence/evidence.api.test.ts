@@ -211,6 +211,34 @@ describe.each(dbTargets())('evidence over HTTP ($name)', (target) => {
     expect(actions).toEqual(['evidence.added', 'evidence.revised', 'evidence.withdrawn']);
   });
 
+  it('concurrent revisions of one item get consecutive numbers; a file of exactly the limit is stored', async () => {
+    const base = await w.mspAdmin.post(w.evidencePath('IRP-01'), {
+      url: 'https://tickets.msp.example/IR-1',
+      title: 'Busy item',
+      effectiveAt: '2025-05-02',
+    });
+    const id = base.body.id as string;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        w.mspAdmin.post(`${w.evidencePath('IRP-01')}/${id}/revisions`, { note: `edit ${i}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(201));
+    const detail = await w.custAdmin.get(`${w.evidencePath('IRP-01')}/${id}`);
+    expect(detail.body.revisions.map((r: { revision: number }) => r.revision)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(detail.body.revisions.slice(1).map((r: { note: string }) => r.note)).size).toBe(6);
+
+    const exact = randomBytes(64 * 1024);
+    const up = await postRaw(
+      w.mspAdmin,
+      w.evidencePath('IRP-01') + fileQuery('exact.bin'),
+      exact,
+      'application/octet-stream',
+    );
+    expect(up.status, up.text).toBe(201);
+    expect(up.body.latest.file).toMatchObject({ sizeBytes: exact.length, sha256: sha(exact) });
+  });
+
   it('expiry counts from the expiry date, not the upload: expired evidence is not current', async () => {
     const now = Date.now();
     const add = (title: string, effectiveAt: string, expiresAt: string | null) =>
