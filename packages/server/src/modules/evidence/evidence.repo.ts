@@ -85,11 +85,19 @@ export const evidenceRepo = {
   async insertItem(db: Executor, item: ItemRow) {
     await db.insertInto('evidence_items').values(item).execute();
   },
+  /**
+   * The bytes travel as base64 text and are decoded by the database: PGlite binds a bytea
+   * parameter about six times slower (10 MiB: 12.7 s against 2.0 s), pg is as fast either way.
+   */
   async insertFile(
     db: Executor,
-    f: FileMeta & Parties & { evidence_id: string; content: Buffer },
+    f: FileMeta & Parties & { evidence_id: string; content: Buffer; created_at: Date },
   ): Promise<void> {
-    await db.insertInto('evidence_files').values(f).execute();
+    const { content, ...meta } = f;
+    await db
+      .insertInto('evidence_files')
+      .values({ ...meta, content: sql<Uint8Array>`decode(${content.toString('base64')}, 'base64')` })
+      .execute();
   },
   async insertRevision(db: Executor, parties: Parties, r: NewRevision) {
     await db
@@ -162,6 +170,7 @@ export const evidenceRepo = {
       .where('id', 'in', fileIds)
       .execute();
   },
+  /** The bytes come back as base64 as well (PGlite parses a 10 MiB bytea in 5 s, base64 in 0.3 s). */
   async fileContent(
     db: Executor,
     orgId: string | null,
@@ -170,15 +179,15 @@ export const evidenceRepo = {
   ): Promise<(FileMeta & { content: Buffer }) | undefined> {
     const r = await db
       .selectFrom('evidence_files')
-      .select(['id', 'filename', 'content_type', 'size_bytes', 'sha256', 'content'])
+      .select(['id', 'filename', 'content_type', 'size_bytes', 'sha256'])
+      .select(sql<string>`encode(content, 'base64')`.as('content_b64'))
       .where(partyOfFile(orgId))
       .where('evidence_id', '=', evidenceId)
       .where('id', '=', fileId)
       .executeTakeFirst();
-    // pg answers a Buffer, PGlite a Uint8Array: callers get a Buffer either way.
-    return r
-      ? { ...r, content: Buffer.from(r.content.buffer, r.content.byteOffset, r.content.byteLength) }
-      : undefined;
+    if (!r) return undefined;
+    const { content_b64, ...meta } = r;
+    return { ...meta, content: Buffer.from(content_b64, 'base64') };
   },
   /**
    * Latest revisions (not withdrawn) that expire in (from, to], with their item, of agreements the

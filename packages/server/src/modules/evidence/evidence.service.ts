@@ -45,7 +45,7 @@ export function createEvidenceService({ db, audit }: { db: Db; audit: AuditServi
       );
   }
 
-  async function storeFile(tx: Executor, acc: ControlAccess, evidenceId: string, f: UploadedFile) {
+  async function storeFile(tx: Executor, acc: ControlAccess, evidenceId: string, f: UploadedFile, now: Date) {
     const id = randomUUID();
     const sha256 = createHash('sha256').update(f.bytes).digest('hex');
     await evidenceRepo.insertFile(tx, {
@@ -57,6 +57,7 @@ export function createEvidenceService({ db, audit }: { db: Db; audit: AuditServi
       size_bytes: f.bytes.length,
       sha256,
       content: f.bytes,
+      created_at: now,
     });
     return { id, sha256, size: f.bytes.length };
   }
@@ -95,7 +96,7 @@ export function createEvidenceService({ db, audit }: { db: Db; audit: AuditServi
         created_by_org_id: ctx.orgId!,
         created_at: now,
       });
-      const file = isFile ? await storeFile(tx, acc, id, input.file) : null;
+      const file = isFile ? await storeFile(tx, acc, id, input.file, now) : null;
       const rev: NewRevision = {
         evidence_id: id,
         revision: 1,
@@ -173,7 +174,7 @@ export function createEvidenceService({ db, audit }: { db: Db; audit: AuditServi
             ? parseDate(input.expiresAt)
             : null;
       checkDates(effective, expires, now);
-      const file = input.file ? await storeFile(tx, acc, id, input.file) : null;
+      const file = input.file ? await storeFile(tx, acc, id, input.file, now) : null;
       const rev: NewRevision = {
         evidence_id: id,
         revision: latest.revision + 1,
