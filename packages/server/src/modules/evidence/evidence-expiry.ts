@@ -36,12 +36,11 @@ export function createEvidenceExpiryService({
   async function run(ctx: RequestContext, now: Date, windowDays = defaultWindow): Promise<ExpiryWarning[]> {
     requirePermission(ctx, 'evidence:write');
     if (ctx.actor.kind !== 'system') throw forbidden('expiry warnings are recorded by the system');
-    const due = await evidenceRepo.expiring(db, null, now, new Date(now.getTime() + windowDays * DAY_MS));
+    const to = new Date(now.getTime() + windowDays * DAY_MS);
+    const due = await evidenceRepo.dueWarnings(db, now, to, windowDays);
     const warned: ExpiryWarning[] = [];
     for (const item of due) {
-      const revs = await evidenceRepo.revisions(db, null, [item.id]);
-      const latest = revs.find((r) => r.revision === item.revision)!;
-      const expiresAt = new Date(latest.expires_at!);
+      const expiresAt = new Date(item.expires_at);
       const recorded = await db.transaction().execute(async (tx) => {
         const fresh = await evidenceRepo.recordWarning(tx, {
           evidence_id: item.id,
@@ -61,7 +60,7 @@ export function createEvidenceExpiryService({
             evidenceId: item.id,
             controlId: item.control_id,
             revision: item.revision,
-            title: latest.title,
+            title: item.title,
             expiresAt: expiresAt.toISOString(),
             windowDays,
           },

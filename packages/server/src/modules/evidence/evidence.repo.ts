@@ -219,6 +219,40 @@ export const evidenceRepo = {
     if (agreementIds) q = q.where('i.agreement_id', 'in', agreementIds);
     return q.orderBy('r.expires_at').orderBy('i.id').execute() as Promise<(ItemRow & { revision: number })[]>;
   },
+  /** Latest revisions expiring in (from, to] not yet warned about for this expiry date and window. */
+  async dueWarnings(
+    db: Executor,
+    from: Date,
+    to: Date,
+    windowDays: number,
+  ): Promise<(ItemRow & { revision: number; title: string; expires_at: Date })[]> {
+    return db
+      .selectFrom('evidence_revisions as r')
+      .innerJoin('evidence_items as i', 'i.id', 'r.evidence_id')
+      .selectAll('i')
+      .select(['r.revision', 'r.title', 'r.expires_at'])
+      .where('r.withdrawn', '=', false)
+      .where('r.expires_at', '>', from)
+      .where('r.expires_at', '<=', to)
+      .where(
+        'r.revision',
+        '=',
+        sql<number>`(select max(r2.revision) from evidence_revisions r2 where r2.evidence_id = r.evidence_id)`,
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('evidence_warnings as w')
+              .select('w.evidence_id')
+              .whereRef('w.evidence_id', '=', 'r.evidence_id')
+              .whereRef('w.expires_at', '=', 'r.expires_at')
+              .where('w.window_days', '=', windowDays),
+          ),
+        ),
+      )
+      .orderBy('r.expires_at')
+      .execute() as Promise<(ItemRow & { revision: number; title: string; expires_at: Date })[]>;
+  },
   /** Records a warning once per item, expiry date and window; false when it was already recorded. */
   async recordWarning(
     db: Executor,
