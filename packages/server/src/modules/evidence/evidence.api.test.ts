@@ -8,6 +8,7 @@ import {
   type EvidenceWorld,
 } from '../../../test/support/evidence-world.ts';
 import { systemContext } from '../../platform/context.ts';
+import { createEvidenceExpiryService, startEvidenceExpiryJob } from './evidence-expiry.ts';
 
 const DAY = 86_400_000;
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -313,6 +314,43 @@ describe.each(dbTargets())('evidence over HTTP ($name)', (target) => {
     expect(renewed.status, renewed.text).toBe(201);
     const third = (await run()).filter((x) => x.agreementId === w.agreementId);
     expect(third).toMatchObject([{ evidenceId: soon.body.id, revision: 2, expiresInDays: 20 }]);
+  });
+
+  it('the expiry job records its warnings on its interval and stops cleanly', async () => {
+    const r = await w.custAdmin.post(w.evidencePath('NET-05'), {
+      url: 'https://docs.example/half-day',
+      title: 'half-day',
+      effectiveAt: isoDay(Date.now() - DAY),
+      expiresAt: new Date(Date.now() + 12 * 3_600_000).toISOString(),
+    });
+    expect(r.status, r.text).toBe(201);
+    const service = createEvidenceExpiryService({
+      db: srv.rt.database.db,
+      audit: srv.rt.services.audit,
+      windowDays: 1,
+    });
+    const logged: unknown[] = [];
+    const stop = startEvidenceExpiryJob(service, {
+      intervalMs: 100,
+      logger: { info: (o: unknown) => void logged.push(o), error: (o: unknown) => void logged.push(o) },
+    });
+    const warned = async () =>
+      (
+        await srv.rt.database.db
+          .selectFrom('evidence_warnings')
+          .select(['window_days', 'revision'])
+          .where('evidence_id', '=', r.body.id)
+          .execute()
+      ).map((x) => [x.window_days, x.revision]);
+    try {
+      for (let i = 0; i < 100 && (await warned()).length === 0; i++)
+        await new Promise((res) => setTimeout(res, 100));
+      await new Promise((res) => setTimeout(res, 300)); // a few more runs: still one warning
+    } finally {
+      await stop();
+    }
+    expect(await warned()).toEqual([[1, 1]]);
+    expect(logged).toContainEqual({ warned: expect.any(Number) });
   });
 
   it('refuses bad input with a clear error and stores nothing', async () => {
