@@ -79,12 +79,12 @@ export function createEvidenceService({ db, audit }: { db: Db; audit: AuditServi
   ): Promise<EvidenceView> {
     const effective = parseDate(input.effectiveAt);
     const expires = input.expiresAt ? parseDate(input.expiresAt) : null;
-    checkDates(effective, expires, now);
     return db.transaction().execute(async (tx) => {
       const acc = await controlAccess(tx, ctx, agreementId, controlId, 'evidence:write', {
         write: true,
         lock: true,
       });
+      checkDates(effective, expires, now); // after the access check: an outsider learns nothing
       const id = randomUUID();
       const isFile = 'file' in input;
       await evidenceRepo.insertItem(tx, {
