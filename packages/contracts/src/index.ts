@@ -8,3 +8,4 @@ export * from './identity.ts';
 export * from './verification.ts';
 export * from './detection.ts';
 export * from './inventory.ts';
+export * from './evidence.ts';

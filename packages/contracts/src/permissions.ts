@@ -32,6 +32,9 @@ export const PERMISSIONS = [
   'rules:manage',
   'inventory:read',
   'inventory:manage',
+  'evidence:read',
+  'evidence:write',
+  'attest',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -43,6 +46,7 @@ const READ: Permission[] = [
   'logs:read',
   'alerts:read',
   'inventory:read',
+  'evidence:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -56,6 +60,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'rules:manage',
     'verification:run',
     'inventory:manage',
+    // Engineers collect evidence; attesting and reviewing attestations are admin acts, like accepting.
+    'evidence:write',
   ],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],

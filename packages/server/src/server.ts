@@ -56,6 +56,10 @@ import { createInventoryService } from './modules/inventory/inventory.service.ts
 import { createKevService } from './modules/inventory/kev.service.ts';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
 import { IMPORT_MAX_BYTES } from '@accord/contracts';
+import { createEvidenceService } from './modules/evidence/evidence.service.ts';
+import { createAttestationsService } from './modules/evidence/attestations.service.ts';
+import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
+import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -117,6 +121,9 @@ export function createServices(
   });
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
+  const evidence = createEvidenceService({ db, audit });
+  const attestations = createAttestationsService({ db, audit });
+  const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
   return {
     audit,
     users,
@@ -142,6 +149,9 @@ export function createServices(
     silence,
     inventory,
     kev,
+    evidence,
+    attestations,
+    evidenceExpiry,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -220,6 +230,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     verificationRoutes(app, rt.services);
     detectionRoutes(app, rt.services);
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
+    evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     landingRoutes(app);
   }
   // Background work: log retention runs hourly in `all` and `worker` processes.
@@ -253,6 +264,14 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
           intervalMs: rt.config.notifyIntervalSeconds * 1000,
         });
   if (notifier) rt.services.notifyHooks.poke = notifier.poke;
+  // Evidence expiry warnings: daily by default, in the same processes.
+  const stopEvidenceExpiry =
+    rt.config.mode === 'api' || rt.config.evidenceExpiryIntervalMinutes === 0
+      ? null
+      : startEvidenceExpiryJob(rt.services.evidenceExpiry, {
+          logger: rt.logger,
+          intervalMs: rt.config.evidenceExpiryIntervalMinutes * 60_000,
+        });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =
@@ -278,6 +297,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     await stopSilence?.();
     rt.services.notifyHooks.poke = () => undefined;
     await notifier?.stop();
+    await stopEvidenceExpiry?.();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_PATHS, PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '@accord/contracts';
 import { dbTargets, startTestServer, type TestServer } from './support/harness.ts';
-import { addUser, createCustomer, createMsp, SAMPLE_CONTROLS, type TestUser } from './support/factories.ts';
+import {
+  addUser,
+  createCustomer,
+  createMsp,
+  ctxFor,
+  SAMPLE_CONTROLS,
+  type TestUser,
+} from './support/factories.ts';
 import { ApiClient, signIn, type ApiResponse } from './support/api-client.ts';
 import { recordDetections } from '../src/modules/detection/alerts.repo.ts';
 
@@ -35,6 +42,9 @@ interface Side {
   alert: string;
   suppression: string;
   channel: string;
+  /** A file evidence item of IRP-01 in `agreement`, and an attestation of IRP-01 citing it. */
+  evidence: string;
+  attestation: string;
 }
 
 interface RouteCase {
@@ -374,6 +384,82 @@ const INVENTORY_ROUTES: RouteCase[] = [
     })),
 ];
 ROUTES.push(...INVENTORY_ROUTES);
+const CONTROL = '/api/v1/agreements/{id}/controls/{controlId}';
+const EVIDENCE_ROUTES: RouteCase[] = [
+  {
+    method: 'GET',
+    route: `${CONTROL}/evidence`,
+    permission: 'evidence:read',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01' }),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/evidence`,
+    permission: 'evidence:write',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01' }),
+    body: () => ({ url: 'https://intruder.example/x', title: 'Not yours', effectiveAt: '2025-01-01' }),
+  },
+  {
+    method: 'GET',
+    route: `${CONTROL}/evidence/{evidenceId}`,
+    permission: 'evidence:read',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', evidenceId: s.evidence }),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/evidence/{evidenceId}/revisions`,
+    permission: 'evidence:write',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', evidenceId: s.evidence }),
+    body: () => ({ note: 'tampered' }),
+  },
+  {
+    method: 'GET',
+    route: `${CONTROL}/evidence/{evidenceId}/revisions/{rev}/content`,
+    permission: 'evidence:read',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', evidenceId: s.evidence, rev: 1 }),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/evidence/{evidenceId}/withdraw`,
+    permission: 'evidence:write',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', evidenceId: s.evidence }),
+    body: () => ({ reason: 'not yours' }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/evidence/expiring',
+    permission: 'evidence:read',
+    params: (s) => ({ id: s.org }),
+  },
+  {
+    method: 'GET',
+    route: `${CONTROL}/attestations`,
+    permission: 'evidence:read',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01' }),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/attestations`,
+    permission: 'attest',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01' }),
+    body: () => ({ statement: 'All done, trust me', evidenceIds: [] }),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/attestations/{attestationId}/accept`,
+    permission: 'attest',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', attestationId: s.attestation }),
+    body: () => ({}),
+  },
+  {
+    method: 'POST',
+    route: `${CONTROL}/attestations/{attestationId}/dispute`,
+    permission: 'attest',
+    params: (s) => ({ id: s.agreement, controlId: 'IRP-01', attestationId: s.attestation }),
+    body: () => ({ comment: 'not yours to dispute' }),
+  },
+];
+ROUTES.push(...EVIDENCE_ROUTES);
 
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
@@ -668,6 +754,21 @@ async function buildWorld(srv: TestServer): Promise<World> {
     detectionObjects(b1Admin, B1.org.id),
   ]);
 
+  // MSP A and MSP B each put a file on IRP-01 of their proposed agreement and attest it.
+  const evidenceOf = async (admin: TestUser, agreement: string) => {
+    const ctx = ctxFor(admin, 'msp');
+    const e = await rt.services.evidence.add(ctx, agreement, 'IRP-01', {
+      effectiveAt: '2025-01-01',
+      file: { filename: 'ir-plan.txt', contentType: 'text/plain', bytes: Buffer.from('IR plan') },
+    });
+    const a = await rt.services.attestations.attest(ctx, agreement, 'IRP-01', {
+      statement: 'The IR plan was exercised',
+      evidenceIds: [e.item.id],
+    });
+    return { evidence: e.item.id, attestation: a.current!.id };
+  };
+  const [evA, evB] = await Promise.all([evidenceOf(A.admin, ag1), evidenceOf(B.admin, agB1)]);
+
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;
   const side = (
@@ -681,6 +782,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     d: string,
     src: string,
     det: { alert: string; suppression: string; channel: string },
+    ev: { evidence: string; attestation: string },
   ) => ({
     name,
     org,
@@ -692,6 +794,7 @@ async function buildWorld(srv: TestServer): Promise<World> {
     draft: d,
     source: src,
     ...det,
+    ...ev,
   });
   const userIds = (...ps: Principal[]) => ps.map((p) => p.user?.id ?? p.tokenId!);
   return {
@@ -725,17 +828,33 @@ async function buildWorld(srv: TestServer): Promise<World> {
     b1Member,
     b1Token,
     sides: {
-      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft, srcA, dA),
-      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft, srcA1, dA1),
-      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft, srcB, dB),
-      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft, srcB1, dB1),
+      aMsp: side('MSP A', A.org.id, aEng, relA1, aToken, ag1, digestA, ag1Draft, srcA, dA, evA),
+      aCustomer: side('A1', A1.org.id, a1Mem, relA1, a1Token, ag1, digestA, ag1Draft, srcA1, dA1, evA),
+      bMsp: side('MSP B', B.org.id, bEng, relB1, bToken, agB1, digestB, agB1Draft, srcB, dB, evB),
+      bCustomer: side('B1', B1.org.id, b1Mem, relB1, b1Token, agB1, digestB, agB1Draft, srcB1, dB1, evB),
     },
     idsOf: {
       A: [A.org.id, ...userIds(aAdmin, aEngineer, aAuditor, aToken)],
-      A1: [A1.org.id, relA1, ag1, ag1Draft, ...userIds(a1Admin, a1Member, a1Auditor, a1Token)],
+      A1: [
+        A1.org.id,
+        relA1,
+        ag1,
+        ag1Draft,
+        evA.evidence,
+        evA.attestation,
+        ...userIds(a1Admin, a1Member, a1Auditor, a1Token),
+      ],
       A2: [A2.org.id, A2.relationship!.id, agA2, ...userIds(a2Admin, a2Token)],
       B: [B.org.id, ...userIds(bAdmin, bEngineer, bToken)],
-      B1: [B1.org.id, relB1, agB1, agB1Draft, ...userIds(b1Admin, b1Member, b1Token)],
+      B1: [
+        B1.org.id,
+        relB1,
+        agB1,
+        agB1Draft,
+        evB.evidence,
+        evB.attestation,
+        ...userIds(b1Admin, b1Member, b1Token),
+      ],
     },
   };
 }

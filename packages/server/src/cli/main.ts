@@ -24,6 +24,7 @@ import { CliError, configFrom, withRuntime, type StoreFlags } from './cli-runtim
 import { registerLogsCommands } from './logs.commands.ts';
 import { registerDetectionCommands } from './detection.commands.ts';
 import { registerInventoryCommands } from './inventory.commands.ts';
+import { registerEvidenceCommands } from './evidence.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -292,6 +293,7 @@ storeOptions(
 registerLogsCommands(program, { storeOptions, wholeNumber });
 registerDetectionCommands(program, { storeOptions, wholeNumber });
 registerInventoryCommands(program, storeOptions);
+registerEvidenceCommands(program);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

@@ -54,6 +54,12 @@ export const ConfigSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   smtpFrom: z.string().min(3).default('Accord <accord@localhost>'),
+  /** Largest evidence file accepted in one upload. */
+  evidenceMaxBytes: int(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** How often the evidence expiry job records warnings (`all` and `worker`); 0 turns it off. */
+  evidenceExpiryIntervalMinutes: int(0, 10_080).default(1440),
+  /** How many days before expiry evidence is warned about. */
+  evidenceWarningDays: int(1, 366).default(30),
   /** Syslog listeners (off unless a port is set; 0 picks a free port). */
   syslogUdpPort: int(0, 65535).optional(),
   syslogTcpPort: int(0, 65535).optional(),
@@ -94,6 +100,9 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   notifyRetryBaseSeconds: 'ACCORD_NOTIFY_RETRY_BASE_SECONDS',
   smtpUrl: 'ACCORD_SMTP_URL',
   smtpFrom: 'ACCORD_SMTP_FROM',
+  evidenceMaxBytes: 'ACCORD_EVIDENCE_MAX_BYTES',
+  evidenceExpiryIntervalMinutes: 'ACCORD_EVIDENCE_EXPIRY_INTERVAL_MINUTES',
+  evidenceWarningDays: 'ACCORD_EVIDENCE_WARNING_DAYS',
   syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
   syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
   syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',

@@ -37,6 +37,8 @@ export function testConfig(target: DbTarget, overrides: Partial<Record<keyof Con
     silenceIntervalMinutes: 0,
     // And notification delivery: tests deliver their own tenant's outbox (deliverDue({ alertOrgId })).
     notifyIntervalSeconds: 0,
+    // Evidence expiry warnings are recorded by tests calling the service with their own clock.
+    evidenceExpiryIntervalMinutes: 0,
     ...target.flags,
     ...overrides,
   });

@@ -298,6 +298,84 @@ export interface ControlResultsTable {
   evaluated_at: Ts;
 }
 
+export interface EvidenceItemsTable {
+  id: string;
+  agreement_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  control_id: string;
+  kind: 'file' | 'link';
+  created_by_org_id: string;
+  created_at: Ts;
+}
+export interface EvidenceFilesTable {
+  id: string;
+  evidence_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  content: Uint8Array;
+  created_at: Ts;
+}
+export interface EvidenceRevisionsTable {
+  evidence_id: string;
+  revision: number;
+  msp_org_id: string;
+  customer_org_id: string;
+  title: string;
+  effective_at: Ts;
+  expires_at: TsNull;
+  collected_by: string;
+  note: string | null;
+  withdrawn: Generated<boolean>;
+  withdraw_reason: string | null;
+  url: string | null;
+  file_id: string | null;
+  created_by_org_id: string;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Ts;
+}
+export interface EvidenceWarningsTable {
+  evidence_id: string;
+  expires_at: Ts;
+  window_days: number;
+  revision: number;
+  msp_org_id: string;
+  customer_org_id: string;
+  warned_at: Ts;
+}
+export interface AttestationsTable {
+  id: string;
+  agreement_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  control_id: string;
+  party: 'msp' | 'customer';
+  statement: string;
+  evidence_ids: Json<string[]>;
+  created_by_org_id: string;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Ts;
+  seq: Generated<string>;
+}
+export interface AttestationReviewsTable {
+  attestation_id: string;
+  msp_org_id: string;
+  customer_org_id: string;
+  decision: 'accepted' | 'disputed';
+  comment: string | null;
+  party: 'msp' | 'customer';
+  org_id: string;
+  user_id: string | null;
+  user_label: string;
+  reviewed_at: Ts;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -428,6 +506,12 @@ export interface DB {
   audit_log: AuditLogTable;
   agreements: AgreementsTable;
   agreement_versions: AgreementVersionsTable;
+  evidence_items: EvidenceItemsTable;
+  evidence_files: EvidenceFilesTable;
+  evidence_revisions: EvidenceRevisionsTable;
+  evidence_warnings: EvidenceWarningsTable;
+  attestations: AttestationsTable;
+  attestation_reviews: AttestationReviewsTable;
   agreement_acceptances: AgreementAcceptancesTable;
   schema_migrations: SchemaMigrationsTable;
   log_sources: LogSourcesTable;
