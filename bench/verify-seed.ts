@@ -92,7 +92,7 @@ export async function seedPortfolio(rt: Runtime, customers: number, now = new Da
   const params = (id: string): Record<string, string[]> =>
     id === 'LOG-05'
       ? { msp_account_upn_suffixes: [MSP_SUFFIX] }
-      : x.id === 'NET-02'
+      : id === 'NET-02'
         ? { msp_source_networks: [AGREED_NETWORK] }
         : {};
   const controls = rt.services.catalog.catalog.controls.map((x) => ({
