@@ -102,8 +102,8 @@ export function createVerificationService({
   }
 
   /**
-   * Evaluates what is due: never evaluated, older than its cadence, or reading data that arrived
-   * since (at most every five minutes). Idempotent: a run with nothing new changes no status.
+   * Evaluates what is due: never evaluated, older than its cadence, reading an inventory of which a
+   * new import arrived since, or reading logs that arrived since (at most every five minutes). Idempotent: a run with nothing new changes no status.
    */
   async function runDue(now = new Date(), { agreementIds }: { agreementIds?: string[] } = {}) {
     const controls = (await activeControls(db, agreementIds)).filter((c) => checks.has(c.controlId));
@@ -119,12 +119,27 @@ export function createVerificationService({
       .groupBy('org_id')
       .execute();
     const lastData = new Map(fresh.map((r) => [r.org_id, r.at ? new Date(r.at as Date).getTime() : 0]));
+    // The newest import per customer and inventory kind: one grouped read of the imports index.
+    const customers = [...new Set(controls.map((c) => c.customerOrgId))];
+    const imported = customers.length
+      ? await db
+          .selectFrom('imports')
+          .select((eb) => ['org_id', 'kind', eb.fn.max('created_at').as('at')])
+          .where('org_id', 'in', customers)
+          .groupBy(['org_id', 'kind'])
+          .execute()
+      : [];
+    const lastImport = new Map(
+      imported.map((r) => [`${r.org_id}/${r.kind}`, new Date(r.at as Date).getTime()]),
+    );
     const due = controls.filter((c) => {
       const s = current.get(`${c.agreementId}/${c.controlId}`);
       if (!s || s.version !== c.version) return true;
       const at = new Date(s.evaluated_at).getTime();
       if (now.getTime() - at >= EVALUATE_EVERY_MS[c.cadence as Cadence]) return true;
       const reads = checks.get(c.controlId)!.reads;
+      // A new import of an inventory the check reads makes it due at once (imports are rare).
+      if (reads.some((k) => (lastImport.get(`${c.customerOrgId}/${k}`) ?? 0) > at)) return true;
       const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
       return (
         (reads.includes('events') || reads.includes('sources')) &&
