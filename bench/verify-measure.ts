@@ -3,12 +3,16 @@
  * a query-counting view of the same database with every registered check wrapped in a timer; and
  * the small statistics the report prints.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KyselyPlugin } from 'kysely';
 import type { Db } from '../packages/server/src/platform/db/db.ts';
 import type { Runtime } from '../packages/server/src/server.ts';
 import type { Check } from '../packages/server/src/modules/verification/check.types.ts';
 import { CHECKS } from '../packages/server/src/modules/verification/checks/index.ts';
-import { createVerificationService } from '../packages/server/src/modules/verification/verification.service.ts';
+import {
+  createVerificationService,
+  verificationConcurrency,
+} from '../packages/server/src/modules/verification/verification.service.ts';
 
 export interface CheckTiming {
   controlId: string;
@@ -21,8 +25,13 @@ export interface CheckTiming {
 /** Counts every statement sent through the database handle it is attached to. */
 export class QueryCounter implements KyselyPlugin {
   count = 0;
+  /** Queries per check, by the control id of the check that sent them. */
+  readonly byCheck = new Map<string, number>();
+  readonly check = new AsyncLocalStorage<string>();
   transformQuery(args: Parameters<KyselyPlugin['transformQuery']>[0]) {
     this.count++;
+    const id = this.check.getStore();
+    if (id) this.byCheck.set(id, (this.byCheck.get(id) ?? 0) + 1);
     return args.node;
   }
   async transformResult(args: Parameters<KyselyPlugin['transformResult']>[0]) {
@@ -31,9 +40,9 @@ export class QueryCounter implements KyselyPlugin {
 }
 
 /**
- * `createVerificationService` over `rt`'s database, counting queries and timing each check.
- * Checks run one after the other inside `runDue`, so the queries between a check's start and end
- * are its own.
+ * `createVerificationService` over `rt`'s database (with the server's concurrency), counting
+ * queries and timing each check. Agreements may be evaluated concurrently: a check's time is then
+ * its wall time including waits for the database, and its queries are told apart by async context.
  */
 export function instrumentedVerification(rt: Runtime) {
   const counter = new QueryCounter();
@@ -46,10 +55,9 @@ export function instrumentedVerification(rt: Runtime) {
     wrapped.set(id, {
       ...check,
       async run(input) {
-        const q0 = counter.count;
         const t0 = performance.now();
         try {
-          const out = await check.run({ ...input, db });
+          const out = await counter.check.run(id, () => check.run({ ...input, db }));
           t.statuses[out.status] = (t.statuses[out.status] ?? 0) + 1;
           return out;
         } catch (e) {
@@ -58,13 +66,17 @@ export function instrumentedVerification(rt: Runtime) {
         } finally {
           t.ms += performance.now() - t0;
           t.runs++;
-          t.queries += counter.count - q0;
         }
       },
     });
   }
-  const service = createVerificationService({ db, audit: rt.services.audit, checks: wrapped });
-  return { service, counter, timings, checkIds: [...CHECKS.keys()] };
+  const concurrency = verificationConcurrency(rt.config);
+  const service = createVerificationService({ db, audit: rt.services.audit, checks: wrapped, concurrency });
+  const perCheck = () =>
+    [...timings.values()]
+      .filter((t) => t.runs > 0)
+      .map((t) => ({ ...t, queries: counter.byCheck.get(t.controlId) ?? 0 }));
+  return { service, counter, perCheck, concurrency, checkIds: [...CHECKS.keys()] };
 }
 
 /** Samples this process's RSS every 50 ms; `stop()` answers the peak seen. */
