@@ -36,6 +36,7 @@ import { identityRoutes } from './modules/identity/identity.routes.ts';
 import {
   createVerificationService,
   startVerificationJob,
+  verificationConcurrency,
 } from './modules/verification/verification.service.ts';
 import { verificationRoutes } from './modules/verification/verification.routes.ts';
 import { BUILTIN_RULES_DIR, loadEngine, type EngineModule } from './modules/detection/engine-port.ts';
@@ -108,6 +109,7 @@ export function createServices(
   const verification = createVerificationService({
     db,
     audit,
+    concurrency: verificationConcurrency(config),
     onDrift: async (tx, d) => {
       const queued = await enqueueDrift(tx, {
         ...d,

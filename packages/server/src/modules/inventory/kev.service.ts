@@ -3,7 +3,7 @@ import { sql, type SqlBool } from 'kysely';
 import { IMPORT_MAX_BYTES, type KevCatalogStatus } from '@accord/contracts';
 import { requirePermission, requireTenant } from '../../platform/authz.ts';
 import type { RequestContext } from '../../platform/context.ts';
-import type { Db } from '../../platform/db/db.ts';
+import type { Db, Executor } from '../../platform/db/db.ts';
 import { AppError, forbidden } from '../../platform/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { decodeCursor, encodeCursor } from './inventory.service.ts';
@@ -168,29 +168,7 @@ export function createKevService({ db, audit }: { db: Db; audit: AuditService })
     now = new Date(),
   ) {
     await requireTenant(db, ctx, orgId, 'inventory:read');
-    let query = db
-      .selectFrom('inventory_items as v')
-      .innerJoin('kev_entries as k', (j) => j.on(sql<SqlBool>`k.cve_id = v.data->>'cve'`))
-      .leftJoin('inventory_items as a', (j) =>
-        j
-          .onRef('a.org_id', '=', 'v.org_id')
-          .on('a.kind', '=', 'assets')
-          .on('a.item_key', '=', sql<string>`lower(trim(v.data->>'host'))`),
-      )
-      .select([
-        'v.item_key',
-        'v.data',
-        'k.vendor_project',
-        'k.product',
-        'k.vulnerability_name',
-        sql<string>`to_char(k.date_added, 'YYYY-MM-DD')`.as('date_added'),
-        sql<string>`to_char(k.due_date, 'YYYY-MM-DD')`.as('due_date'),
-        'k.known_ransomware',
-        sql<string | null>`a.data->>'internetFacing'`.as('internet_facing'),
-      ])
-      .where('v.org_id', '=', orgId)
-      .where('v.kind', '=', 'vulnerabilities')
-      .where(sql<boolean>`v.data->>'fixedAt' is null`);
+    let query = openKevFindings(db, orgId);
     if (q.internetFacing !== undefined)
       query = query.where(
         sql<boolean>`coalesce(a.data->>'internetFacing', 'false') = ${String(q.internetFacing)}`,
@@ -202,14 +180,7 @@ export function createKevService({ db, audit }: { db: Db; audit: AuditService })
       .execute();
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
-    const latest = await db
-      .selectFrom('imports')
-      .select(['id', 'created_at'])
-      .where('org_id', '=', orgId)
-      .where('kind', '=', 'vulnerabilities')
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const latest = await latestImport(db, orgId, 'vulnerabilities');
     const today = now.toISOString().slice(0, 10);
     return {
       items: page.map((r) => {
@@ -232,12 +203,56 @@ export function createKevService({ db, audit }: { db: Db; audit: AuditService })
       }),
       nextCursor: more ? encodeCursor(page.at(-1)!.item_key) : null,
       importId: latest?.id ?? null,
-      importedAt: latest ? new Date(latest.created_at).toISOString() : null,
+      importedAt: latest ? latest.at.toISOString() : null,
       kevCatalogVersion: (await status()).catalogVersion,
     };
   }
 
   return { importCatalog, update, status, lookup, exposure };
+}
+
+/**
+ * A tenant's open vulnerabilities (no fixedAt) whose CVE is in the KEV catalog, joined to the asset
+ * inventory for internet exposure: the query behind the exposure page and the KEV checks (PIC-02,
+ * UPD-01). Callers add filters, order and paging.
+ */
+export function openKevFindings(db: Executor, orgId: string) {
+  return db
+    .selectFrom('inventory_items as v')
+    .innerJoin('kev_entries as k', (j) => j.on(sql<SqlBool>`k.cve_id = v.data->>'cve'`))
+    .leftJoin('inventory_items as a', (j) =>
+      j
+        .onRef('a.org_id', '=', 'v.org_id')
+        .on('a.kind', '=', 'assets')
+        .on('a.item_key', '=', sql<string>`lower(trim(v.data->>'host'))`),
+    )
+    .select([
+      'v.item_key',
+      'v.data',
+      'k.vendor_project',
+      'k.product',
+      'k.vulnerability_name',
+      sql<string>`to_char(k.date_added, 'YYYY-MM-DD')`.as('date_added'),
+      sql<string>`to_char(k.due_date, 'YYYY-MM-DD')`.as('due_date'),
+      'k.known_ransomware',
+      sql<string | null>`a.data->>'internetFacing'`.as('internet_facing'),
+    ])
+    .where('v.org_id', '=', orgId)
+    .where('v.kind', '=', 'vulnerabilities')
+    .where(sql<boolean>`v.data->>'fixedAt' is null`);
+}
+
+/** The newest import of a kind for a tenant (its created_at is when the snapshot's data was taken). */
+export async function latestImport(db: Executor, orgId: string, kind: string) {
+  const r = await db
+    .selectFrom('imports')
+    .select(['id', 'created_at'])
+    .where('org_id', '=', orgId)
+    .where('kind', '=', kind)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? { id: r.id, at: new Date(r.created_at) } : null;
 }
 
 function toRow(v: Obj) {

@@ -12,7 +12,18 @@ export interface EvidenceRef {
 }
 
 /** The data kinds a check reads: new data of a kind makes the checks reading it due at once. */
-export type DataKind = 'events' | 'sources' | 'identity' | 'assets' | 'alerts' | 'evidence';
+export type DataKind =
+  | 'events'
+  | 'sources'
+  | 'alerts'
+  | 'evidence'
+  // inventory imports, by kind: a new import of the kind makes the checks reading it due
+  | 'identity'
+  | 'assets'
+  | 'vulnerabilities'
+  | 'backups'
+  | 'remote_access'
+  | 'scubagear';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

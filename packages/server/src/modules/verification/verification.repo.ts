@@ -93,24 +93,41 @@ export async function statusOf(db: Executor, agreementIds: string[]): Promise<St
 }
 
 /**
- * Stores a result: the current status, a history row when the status changed (or on the first
- * evaluation), and the day's point. Returns the previous status ('none' on the first evaluation).
+ * Stores the results of one agreement's controls in four statements whatever their number: the
+ * current status of each, a history row for each status change (or first evaluation), and the
+ * day's point. Returns each control's previous status (null on its first evaluation), in order.
  */
-export async function saveResult(
+export async function saveResults(
   tx: Executor,
-  c: ActiveControl,
-  r: CheckResult,
+  agreementId: string,
+  items: { control: ActiveControl; result: CheckResult }[],
   now: Date,
-): Promise<{ previous: string | null; changed: boolean }> {
-  const prev = await tx
-    .selectFrom('control_status')
-    .select(['status', 'changed_at'])
-    .where('agreement_id', '=', c.agreementId)
-    .where('control_id', '=', c.controlId)
-    .forUpdate()
-    .executeTakeFirst();
-  const changed = !prev || prev.status !== r.status;
-  const values = {
+): Promise<{ previous: string | null; changed: boolean }[]> {
+  if (items.length === 0) return [];
+  const prev = new Map(
+    (
+      await tx
+        .selectFrom('control_status')
+        .select(['control_id', 'status'])
+        .where('agreement_id', '=', agreementId)
+        .where(
+          'control_id',
+          'in',
+          items.map((i) => i.control.controlId),
+        )
+        .forUpdate()
+        .execute()
+    ).map((r) => [r.control_id, r.status]),
+  );
+  const out = items.map(({ control: c, result: r }) => {
+    const previous = prev.get(c.controlId) ?? null;
+    return { previous, changed: previous === null || previous !== r.status };
+  });
+  const values = items.map(({ control: c, result: r }) => ({
+    agreement_id: agreementId,
+    control_id: c.controlId,
+    msp_org_id: c.mspOrgId,
+    customer_org_id: c.customerOrgId,
     status: r.status,
     reason: r.reason,
     observed: JSON.stringify(r.observed),
@@ -118,50 +135,49 @@ export async function saveResult(
     evidence: JSON.stringify(r.evidence),
     data_at: r.dataAt,
     evaluated_at: now,
-  };
+  }));
+  const set = (eb: { ref: (c: `excluded.${string}`) => unknown }) =>
+    Object.fromEntries(
+      ['status', 'reason', 'observed', 'expected', 'evidence', 'data_at', 'evaluated_at'].map((k) => [
+        k,
+        eb.ref(`excluded.${k}`),
+      ]),
+    );
   await tx
     .insertInto('control_status')
-    .values({
-      agreement_id: c.agreementId,
-      control_id: c.controlId,
-      msp_org_id: c.mspOrgId,
-      customer_org_id: c.customerOrgId,
-      version: c.version,
-      ...values,
-      changed_at: now,
-    })
+    .values(
+      values.map((v, i) => ({
+        ...v,
+        version: items[i]!.control.version,
+        // a status unchanged keeps its changed_at (the conflict update below keeps the stored one)
+        changed_at: out[i]!.changed ? now : new Date(0),
+      })),
+    )
     .onConflict((oc) =>
-      oc.columns(['agreement_id', 'control_id']).doUpdateSet({
-        ...values,
-        version: c.version,
-        changed_at: changed ? now : sql`control_status.changed_at`,
-      }),
+      oc.columns(['agreement_id', 'control_id']).doUpdateSet((eb) => ({
+        ...(set(eb as never) as object),
+        version: eb.ref('excluded.version'),
+        changed_at: sql<Date>`case when control_status.status = excluded.status then control_status.changed_at else excluded.changed_at end`,
+      })),
     )
     .execute();
   const day = now.toISOString().slice(0, 10);
-  const history = {
-    agreement_id: c.agreementId,
-    control_id: c.controlId,
-    msp_org_id: c.mspOrgId,
-    customer_org_id: c.customerOrgId,
-    day,
-    previous_status: prev?.status ?? null,
-    ...values,
-  };
-  if (changed)
+  const history = values.map((v, i) => ({ ...v, day, previous_status: out[i]!.previous }));
+  const changes = history.filter((_, i) => out[i]!.changed);
+  if (changes.length > 0)
     await tx
       .insertInto('control_results')
-      .values({ ...history, kind: 'change' })
+      .values(changes.map((h) => ({ ...h, kind: 'change' })))
       .execute();
   await tx
     .insertInto('control_results')
-    .values({ ...history, kind: 'daily' })
+    .values(history.map((h) => ({ ...h, kind: 'daily' })))
     .onConflict((oc) =>
       oc
         .columns(['agreement_id', 'control_id', 'day'])
         .where('kind', '=', 'daily')
-        .doUpdateSet({ ...values }),
+        .doUpdateSet((eb) => set(eb as never) as never),
     )
     .execute();
-  return { previous: prev?.status ?? null, changed };
+  return out;
 }

@@ -8,7 +8,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { agreementsRepo } from '../agreements/agreements.repo.ts';
 import { EVALUATE_EVERY_MS, evaluate, type Check, type CheckResult } from './check.types.ts';
 import { CHECKS } from './checks/index.ts';
-import { activeControls, saveResult, statusOf, type ActiveControl } from './verification.repo.ts';
+import { activeControls, saveResults, statusOf, type ActiveControl } from './verification.repo.ts';
 
 /** A control whose status changed: both parties are told (audit trail and notification channels). */
 export interface Drift {
@@ -25,6 +25,13 @@ export interface Drift {
 /** New data re-evaluates the controls that read it, but not more often than this. */
 const RETRIGGER_MS = 5 * 60_000;
 
+/**
+ * Agreements evaluated at once: on PostgreSQL half the pool (at most 4, leaving connections for
+ * requests); on the embedded database one, since it serves one statement at a time anyway.
+ */
+export const verificationConcurrency = (config: { databaseUrl?: string | undefined; dbPoolSize: number }) =>
+  config.databaseUrl ? Math.max(1, Math.min(4, Math.floor(config.dbPoolSize / 2))) : 1;
+
 export type VerificationService = ReturnType<typeof createVerificationService>;
 
 export function createVerificationService({
@@ -32,21 +39,47 @@ export function createVerificationService({
   audit,
   checks = CHECKS,
   onDrift,
+  concurrency = 1,
 }: {
   db: Db;
   audit: AuditService;
   checks?: ReadonlyMap<string, Check>;
+  /** How many agreements are evaluated at once (1 on the embedded database: it has one connection). */
+  concurrency?: number;
   /** Told of each status change inside the transaction that stores it (e.g. to queue notices). */
   onDrift?: (tx: Executor, d: Drift & { notificationSlaHours: number }) => Promise<void>;
 }) {
   const system = systemContext('system (verification)');
 
-  /** Evaluates the given controls and stores the results; returns the drifts it stored. */
+  /**
+   * Evaluates the given controls and stores the results; returns the drifts it stored. The controls
+   * of one agreement are checked one after the other and stored in one transaction (with their
+   * drift notices); up to `concurrency` agreements are evaluated at once.
+   */
   async function evaluateControls(controls: ActiveControl[], now: Date): Promise<Drift[]> {
-    const drifts: Drift[] = [];
+    const byAgreement = new Map<string, ActiveControl[]>();
     for (const c of controls) {
-      const check = checks.get(c.controlId);
-      if (!check) continue;
+      if (!checks.has(c.controlId)) continue;
+      const group = byAgreement.get(c.agreementId);
+      if (group) group.push(c);
+      else byAgreement.set(c.agreementId, [c]);
+    }
+    const groups = [...byAgreement.entries()];
+    const drifts: Drift[][] = new Array<Drift[]>(groups.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const i = next++;
+        drifts[i] = await evaluateAgreement(groups[i]![0], groups[i]![1], now);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
+    return drifts.flat();
+  }
+
+  async function evaluateAgreement(agreementId: string, controls: ActiveControl[], now: Date) {
+    const items: { control: ActiveControl; result: CheckResult }[] = [];
+    for (const c of controls) {
       const input = {
         db,
         agreementId: c.agreementId,
@@ -56,10 +89,17 @@ export function createVerificationService({
         parameters: c.parameters,
         now,
       };
-      const result = await evaluate(check, input, c.cadence as Cadence);
-      const drift = await db.transaction().execute(async (tx) => {
-        const { previous, changed } = await saveResult(tx, c, result, now);
-        if (!changed || previous === null) return null;
+      items.push({
+        control: c,
+        result: await evaluate(checks.get(c.controlId)!, input, c.cadence as Cadence),
+      });
+    }
+    return db.transaction().execute(async (tx) => {
+      const saved = await saveResults(tx, agreementId, items, now);
+      const out: Drift[] = [];
+      for (const [i, { control: c, result }] of items.entries()) {
+        const { previous, changed } = saved[i]!;
+        if (!changed || previous === null) continue;
         const d: Drift = { ...pick(c), from: previous, to: result.status, result, at: now };
         await audit.record(tx, system, {
           orgIds: [c.mspOrgId, c.customerOrgId],
@@ -69,11 +109,10 @@ export function createVerificationService({
           details: { from: previous, to: result.status, reason: result.reason },
         });
         await onDrift?.(tx, { ...d, notificationSlaHours: c.notificationSlaHours });
-        return d;
-      });
-      if (drift) drifts.push(drift);
-    }
-    return drifts;
+        out.push(d);
+      }
+      return out;
+    });
   }
 
   const pick = (c: ActiveControl) => ({
@@ -102,8 +141,8 @@ export function createVerificationService({
   }
 
   /**
-   * Evaluates what is due: never evaluated, older than its cadence, or reading data that arrived
-   * since (at most every five minutes). Idempotent: a run with nothing new changes no status.
+   * Evaluates what is due: never evaluated, older than its cadence, reading an inventory of which a
+   * new import arrived since, or reading logs that arrived since (at most every five minutes). Idempotent: a run with nothing new changes no status.
    */
   async function runDue(now = new Date(), { agreementIds }: { agreementIds?: string[] } = {}) {
     const controls = (await activeControls(db, agreementIds)).filter((c) => checks.has(c.controlId));
@@ -119,12 +158,27 @@ export function createVerificationService({
       .groupBy('org_id')
       .execute();
     const lastData = new Map(fresh.map((r) => [r.org_id, r.at ? new Date(r.at as Date).getTime() : 0]));
+    // The newest import per customer and inventory kind: one grouped read of the imports index.
+    const customers = [...new Set(controls.map((c) => c.customerOrgId))];
+    const imported = customers.length
+      ? await db
+          .selectFrom('imports')
+          .select((eb) => ['org_id', 'kind', eb.fn.max('created_at').as('at')])
+          .where('org_id', 'in', customers)
+          .groupBy(['org_id', 'kind'])
+          .execute()
+      : [];
+    const lastImport = new Map(
+      imported.map((r) => [`${r.org_id}/${r.kind}`, new Date(r.at as Date).getTime()]),
+    );
     const due = controls.filter((c) => {
       const s = current.get(`${c.agreementId}/${c.controlId}`);
       if (!s || s.version !== c.version) return true;
       const at = new Date(s.evaluated_at).getTime();
       if (now.getTime() - at >= EVALUATE_EVERY_MS[c.cadence as Cadence]) return true;
       const reads = checks.get(c.controlId)!.reads;
+      // A new import of an inventory the check reads makes it due at once (imports are rare).
+      if (reads.some((k) => (lastImport.get(`${c.customerOrgId}/${k}`) ?? 0) > at)) return true;
       const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
       return (
         (reads.includes('events') || reads.includes('sources')) &&

@@ -1,8 +1,34 @@
 import type { Check } from '../check.types.ts';
 import { log01, log02, log03, log04 } from './logging.checks.ts';
-import { mfa01, net02, net04 } from './access.checks.ts';
+import { net02, net04 } from './access.checks.ts';
+import { aut03, mfa01, mfa03, obs01 } from './identity.checks.ts';
+import { log06, net01, pic02, upd01, upd02 } from './assets.checks.ts';
+import { bck01, bck02, bck03 } from './backup.checks.ts';
+import { log08, pic04 } from './detection.checks.ts';
+import { withScubaGear } from './scubagear.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
-  [log01, log02, log03, log04, mfa01, net02, net04].map((c) => [c.controlId, c]),
+  [
+    log01,
+    log02,
+    log03,
+    log04,
+    mfa01,
+    net02,
+    net04,
+    obs01,
+    aut03,
+    mfa03,
+    log06,
+    pic02,
+    upd01,
+    upd02,
+    net01,
+    bck01,
+    bck02,
+    bck03,
+    log08,
+    pic04,
+  ].map((c) => [c.controlId, withScubaGear(c)]),
 );
