@@ -106,10 +106,13 @@ export function createServices(
   const retention = createRetentionService({ db, audit });
   const coverage = createCoverageService({ db, retention });
   const quarantine = createQuarantineService({ db, ingest, audit });
+  const evidence = createEvidenceService({ db, audit });
+  const attestations = createAttestationsService({ db, audit });
   const verification = createVerificationService({
     db,
     audit,
     concurrency: verificationConcurrency(config),
+    attestationOf: (agreementId, controlId, at) => attestations.attestationState(agreementId, controlId, at),
     onDrift: async (tx, d) => {
       const queued = await enqueueDrift(tx, {
         ...d,
@@ -123,8 +126,6 @@ export function createServices(
   });
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
-  const evidence = createEvidenceService({ db, audit });
-  const attestations = createAttestationsService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
   return {
     audit,

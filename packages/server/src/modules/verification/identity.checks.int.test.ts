@@ -223,7 +223,8 @@ describe.each(dbTargets())('identity checks ($name)', (target) => {
       rt.services.verification.runDue(now, { agreementIds: [w.agreementId] });
     const statusOf = async (id: string) =>
       (await rt.services.verification.status(w.c, w.agreementId)).find((s) => s.controlId === id)!;
-    expect(await runDue()).toMatchObject({ evaluated: 2 }); // first evaluation of both
+    // First evaluation of both, and of LOG-05 (hybrid, without a check: by attestation).
+    expect(await runDue()).toMatchObject({ evaluated: 3 });
     expect(await runDue()).toMatchObject({ evaluated: 0 }); // nothing new
     expect((await statusOf('OBS-01')).status).toBe('unknown');
     await w.importCsv('identity', ID_HEADER, [acct('old@contoso.example', { last: ago(60 * DAY) })]);

@@ -144,11 +144,16 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
     const row = folio.body.agreements.find((a: { agreementId: string }) => a.agreementId === d.agreement_id);
     expect(row).toMatchObject({
       customer: { id: cust.org.id },
-      counts: { pass: 1 },
-      controls: [{ controlId: 'LOG-02', status: 'pass' }],
+      counts: { pass: 1, unknown: 1 },
     });
+    expect(row.controls).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ controlId: 'LOG-02', status: 'pass' }),
+        expect.objectContaining({ controlId: 'IRP-01', status: 'unknown' }), // no attestation yet
+      ]),
+    );
     const ran = await admin.post(`/api/v1/agreements/${d.agreement_id}/verification/run`);
-    expect(ran.body).toMatchObject({ evaluated: 1 });
+    expect(ran.body).toMatchObject({ evaluated: 2 });
 
     // Another MSP sees neither the agreement's status nor the customer in its portfolio.
     const stranger = await createMsp(rt);

@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { agreementsRepo } from '../agreements/agreements.repo.ts';
 import { EVALUATE_EVERY_MS, evaluate, type Check, type CheckResult } from './check.types.ts';
 import { CHECKS } from './checks/index.ts';
+import { attestationCheck, type AttestationOf } from './checks/attestation.check.ts';
 import { activeControls, saveResults, statusOf, type ActiveControl } from './verification.repo.ts';
 
 /** A control whose status changed: both parties are told (audit trail and notification channels). */
@@ -40,6 +41,7 @@ export function createVerificationService({
   checks = CHECKS,
   onDrift,
   concurrency = 1,
+  attestationOf,
 }: {
   db: Db;
   audit: AuditService;
@@ -48,8 +50,19 @@ export function createVerificationService({
   concurrency?: number;
   /** Told of each status change inside the transaction that stores it (e.g. to queue notices). */
   onDrift?: (tx: Executor, d: Drift & { notificationSlaHours: number }) => Promise<void>;
+  /** A control's attestation state (evidence module): attested and unchecked hybrid controls use it. */
+  attestationOf?: AttestationOf;
 }) {
   const system = systemContext('system (verification)');
+  const byAttestation = new Map<string, Check>();
+  /** The check of a control: its typed check, else (attested or hybrid) its attestation. */
+  function checkFor(c: Pick<ActiveControl, 'controlId' | 'verification'>): Check | undefined {
+    const typed = checks.get(c.controlId);
+    if (typed || !attestationOf || c.verification === 'automatic') return typed;
+    let a = byAttestation.get(c.controlId);
+    if (!a) byAttestation.set(c.controlId, (a = attestationCheck(c.controlId, attestationOf)));
+    return a;
+  }
 
   /**
    * Evaluates the given controls and stores the results; returns the drifts it stored. The controls
@@ -59,7 +72,7 @@ export function createVerificationService({
   async function evaluateControls(controls: ActiveControl[], now: Date): Promise<Drift[]> {
     const byAgreement = new Map<string, ActiveControl[]>();
     for (const c of controls) {
-      if (!checks.has(c.controlId)) continue;
+      if (!checkFor(c)) continue;
       const group = byAgreement.get(c.agreementId);
       if (group) group.push(c);
       else byAgreement.set(c.agreementId, [c]);
@@ -91,7 +104,7 @@ export function createVerificationService({
       };
       items.push({
         control: c,
-        result: await evaluate(checks.get(c.controlId)!, input, c.cadence as Cadence),
+        result: await evaluate(checkFor(c)!, input, c.cadence as Cadence),
       });
     }
     return db.transaction().execute(async (tx) => {
@@ -137,7 +150,7 @@ export function createVerificationService({
     if (a.ended_at) throw invalidState(`agreement ${agreementId} has ended; it is no longer verified`);
     const controls = await activeControls(db, [agreementId]);
     const drifts = await evaluateControls(controls, now);
-    return { evaluated: controls.filter((c) => checks.has(c.controlId)).length, drifts: drifts.length };
+    return { evaluated: controls.filter((c) => checkFor(c)).length, drifts: drifts.length };
   }
 
   /**
@@ -145,7 +158,7 @@ export function createVerificationService({
    * new import arrived since, or reading logs that arrived since (at most every five minutes). Idempotent: a run with nothing new changes no status.
    */
   async function runDue(now = new Date(), { agreementIds }: { agreementIds?: string[] } = {}) {
-    const controls = (await activeControls(db, agreementIds)).filter((c) => checks.has(c.controlId));
+    const controls = (await activeControls(db, agreementIds)).filter((c) => checkFor(c));
     const current = new Map(
       (await statusOf(db, [...new Set(controls.map((c) => c.agreementId))])).map((s) => [
         `${s.agreement_id}/${s.control_id}`,
@@ -171,12 +184,31 @@ export function createVerificationService({
     const lastImport = new Map(
       imported.map((r) => [`${r.org_id}/${r.kind}`, new Date(r.at as Date).getTime()]),
     );
+    // The newest attestation or review per agreement control: a new one makes the control due.
+    const agreements = [...new Set(controls.map((c) => c.agreementId))];
+    const attested = agreements.length
+      ? await db
+          .selectFrom('attestations as a')
+          .leftJoin('attestation_reviews as r', 'r.attestation_id', 'a.id')
+          .select((eb) => [
+            'a.agreement_id',
+            'a.control_id',
+            eb.fn.max(sql<Date>`greatest(a.created_at, coalesce(r.reviewed_at, a.created_at))`).as('at'),
+          ])
+          .where('a.agreement_id', 'in', agreements)
+          .groupBy(['a.agreement_id', 'a.control_id'])
+          .execute()
+      : [];
+    const lastAttested = new Map(
+      attested.map((r) => [`${r.agreement_id}/${r.control_id}`, new Date(r.at as Date).getTime()]),
+    );
     const due = controls.filter((c) => {
       const s = current.get(`${c.agreementId}/${c.controlId}`);
       if (!s || s.version !== c.version) return true;
       const at = new Date(s.evaluated_at).getTime();
       if (now.getTime() - at >= EVALUATE_EVERY_MS[c.cadence as Cadence]) return true;
-      const reads = checks.get(c.controlId)!.reads;
+      if ((lastAttested.get(`${c.agreementId}/${c.controlId}`) ?? 0) > at) return true;
+      const reads = checkFor(c)!.reads;
       // A new import of an inventory the check reads makes it due at once (imports are rare).
       if (reads.some((k) => (lastImport.get(`${c.customerOrgId}/${k}`) ?? 0) > at)) return true;
       const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
@@ -204,7 +236,7 @@ export function createVerificationService({
         cadence: c.cadence,
         checked: checks.has(c.controlId),
         status: s?.status ?? 'unknown',
-        reason: s?.reason ?? (checks.has(c.controlId) ? 'not evaluated yet' : 'verified by attestation'),
+        reason: s?.reason ?? (checkFor(c) ? 'not evaluated yet' : 'not verified by Accord'),
         observed: s?.observed ?? {},
         expected: s?.expected ?? {},
         evidence: s?.evidence ?? [],
