@@ -6,8 +6,7 @@
  */
 import pg from 'pg';
 
-export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/acc_bench_detect';
-const BENCH_DB = 'acc_bench_detect';
+const DETECT_DB = 'acc_bench_detect';
 
 export interface ResolvedDb {
   /** null: no database to use (see error / notes). */
@@ -30,14 +29,15 @@ async function probe(url: string): Promise<string | null> {
   }
 }
 
-export async function resolveDatabase(): Promise<ResolvedDb> {
+/** Resolves the bench's database (`benchDb` by default, and in place of `test`); other benches reuse it. */
+export async function resolveDatabase(benchDb = DETECT_DB): Promise<ResolvedDb> {
   const given = process.env.DATABASE_URL;
   const notes: string[] = [];
-  const u = new URL(given || DEFAULT_URL);
+  const u = new URL(given || `postgres://postgres@127.0.0.1:5432/${benchDb}`);
   if (u.pathname.replace(/^\//, '') === 'test') {
-    u.pathname = `/${BENCH_DB}`;
+    u.pathname = `/${benchDb}`;
     notes.push(
-      `DATABASE_URL names the shared "test" database: the full path uses ${BENCH_DB} on that server instead.`,
+      `DATABASE_URL names the shared "test" database: the bench uses ${benchDb} on that server instead.`,
     );
   }
   const url = u.toString();
@@ -62,6 +62,6 @@ export async function resolveDatabase(): Promise<ResolvedDb> {
   if (err === null) return { url, notes, error: null };
   const why = `PostgreSQL at ${u.host}${u.pathname} cannot be used (${err})`;
   if (given) return { url: null, notes, error: `${why}: DATABASE_URL is set, so this is a failure` };
-  notes.push(`${why}: the full path (b) is skipped.`);
+  notes.push(`${why}: the PostgreSQL part is skipped.`);
   return { url: null, notes, error: null };
 }

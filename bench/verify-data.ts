@@ -3,7 +3,7 @@
  * inventories, shaped like the contracts' inventory items (what an import stores) and keyed the way
  * the import parsers key them. Deterministic per customer index, so runs compare.
  */
-import { fileURLToPath } from 'node:url';
+import { dataset } from '../packages/server/test/support/datasets.ts';
 import type { SourceCategory, SourceKind } from '@accord/contracts';
 import type {
   AccountItem,
@@ -15,9 +15,11 @@ import type {
 
 const DAY = 86_400_000;
 
-export const KEV_FILE = fileURLToPath(
-  new URL('../../shared/datasets/kev/known_exploited_vulnerabilities.json', import.meta.url),
-);
+/**
+ * CISA's KEV catalog from the shared datasets: beside the checkout, in ACCORD_DATASETS_DIR, or in
+ * /work/shared/datasets (the same places the tests look).
+ */
+export const KEV_FILE = dataset('kev', 'known_exploited_vulnerabilities.json');
 
 /** Ten sources per customer covering the catalog's default required categories (two carry sign-ins). */
 export const SOURCE_PLAN: {

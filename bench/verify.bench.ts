@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { loadConfig, type Config } from '../packages/server/src/platform/config.ts';
 import { createLogger } from '../packages/server/src/platform/logger.ts';
 import { openRuntime, startHttp } from '../packages/server/src/server.ts';
@@ -17,8 +16,8 @@ import { signIn } from '../packages/server/test/support/api-client.ts';
 import { ctxFor } from '../packages/server/test/support/factories.ts';
 import { fmt, instrumentedVerification, mb, percentiles, rssSampler } from './verify-measure.ts';
 import { seedPortfolio } from './verify-seed.ts';
+import { resolveDatabase } from './detect-db.ts';
 
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/acc_bench_verify';
 const TARGET_RUN_MS = 30_000;
 const TARGET_READ_MS = 200;
 
@@ -161,20 +160,6 @@ async function benchOne(name: 'pglite' | 'postgres', databaseUrl?: string): Prom
   }
 }
 
-/** Null when PostgreSQL answers at `url`, else why not. */
-async function postgresProblem(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function main() {
   console.log(
     `bench:verify${args.smoke ? ' --smoke' : ''}: ${customers} customers, ${reads} portfolio reads; ` +
@@ -186,15 +171,11 @@ async function main() {
   const reports: Report[] = [];
   if (args.db === 'both' || args.db === 'pglite') reports.push(await benchOne('pglite'));
   if (args.db === 'both' || args.db === 'postgres') {
-    const url = process.env.DATABASE_URL || DEFAULT_PG_URL;
-    if (/\/test(\?|$)/.test(url)) {
-      failures.push('refusing to run on the `test` database: set DATABASE_URL to a bench database');
-    } else {
-      const problem = await postgresProblem(url);
-      if (!problem) reports.push(await benchOne('postgres', url));
-      else if (process.env.DATABASE_URL) failures.push(`postgres: ${problem}`);
-      else console.log(`\n[postgres] skipped: ${DEFAULT_PG_URL} does not answer (${problem})`);
-    }
+    // Never the shared `test` database: its name is replaced by acc_bench_verify (created if missing).
+    const db = await resolveDatabase('acc_bench_verify');
+    for (const n of db.notes) console.log(`\n[postgres] ${n}`);
+    if (db.url) reports.push(await benchOne('postgres', db.url));
+    else if (db.error) failures.push(`postgres: ${db.error}`);
   }
   console.log(
     '\n| database | customers | full evaluation | second run | queries | peak RSS | portfolio in-process p50 / p95 / max | portfolio HTTP p50 / p95 / max |',
