@@ -24,6 +24,7 @@ import {
   type IngestRecord,
 } from '../packages/server/src/modules/telemetry/ingest.service.ts';
 import { parserFor } from '../packages/server/src/modules/telemetry/parsers/registry.ts';
+import { toEngineEvent } from '../packages/server/src/modules/detection/engine-port.ts';
 import type { EventRow } from '../packages/server/src/modules/telemetry/event-row.ts';
 import type { SourceRow } from '../packages/server/src/modules/telemetry/sources.service.ts';
 import type { Db } from '../packages/server/src/platform/db/db.ts';
@@ -92,34 +93,7 @@ export function toEngineEvents(
   rows: EventRow[],
 ): EngineEvent[] {
   const out = new Array<EngineEvent>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    out[i] = {
-      orgId,
-      sourceId,
-      batchId,
-      batchPos: i,
-      time: r.time,
-      class: r.class,
-      activity: r.activity,
-      outcome: r.outcome,
-      reason: r.reason,
-      user: r.user,
-      userDomain: r.userDomain,
-      targetUser: r.targetUser,
-      group: r.group,
-      srcIp: r.srcIp,
-      geo: r.geo,
-      dstHost: r.dstHost,
-      app: r.app,
-      authProtocol: r.authProtocol,
-      mfaUsed: r.mfaUsed,
-      processName: r.processName,
-      commandLine: r.commandLine,
-      vendorEventId: r.vendorEventId,
-      isMsp: r.isMsp,
-    };
-  }
+  for (let i = 0; i < rows.length; i++) out[i] = toEngineEvent(orgId, sourceId, batchId, i, rows[i]!);
   return out;
 }
 
