@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { parseCidr } from '../../../platform/net.ts';
-import type { Check } from '../check.types.ts';
+import type { Check, CheckInput } from '../check.types.ts';
 import { DAY_MS, lastDelivery, list, num } from './params.ts';
 
 /** How far back the sign-in checks look. */
@@ -120,38 +120,24 @@ export const net02: Check = {
  * NET-04: no MSP account signs in to this customer and to another customer of the same MSP (the
  * other customers are counted, never named).
  */
-export const net04: Check = {
-  controlId: 'NET-04',
-  reads: ['events'],
-  async run(input) {
-    const from = since(input.now);
-    const mine = await input.db
+/** MSP account -> the customers of the MSP where it signed in: one read per MSP per evaluation. */
+type AccountUse = Map<string, Set<string>>;
+const accountUse = new Map<string, Promise<AccountUse>>();
+
+/**
+ * Every MSP account's sign-ins across the MSP's active customers in the window, read once for all
+ * the MSP's agreements evaluated at the same instant (a run shares its `now`), so a portfolio costs
+ * one query per MSP, not one per customer pair.
+ */
+function mspAccountUse(input: CheckInput, from: Date): Promise<AccountUse> {
+  const key = `${input.mspOrgId}|${input.now.getTime()}`;
+  let hit = accountUse.get(key);
+  if (!hit) {
+    if (accountUse.size > 64) accountUse.clear();
+    hit = input.db
       .selectFrom('events')
-      .select(sql<string>`lower(username)`.as('account'))
+      .select([sql<string>`lower(username)`.as('account'), 'org_id'])
       .distinct()
-      .where('org_id', '=', input.customerOrgId)
-      .where('time', '>=', from)
-      .where('is_msp', '=', true)
-      .where('class', '=', 'authentication')
-      .where('username', 'is not', null)
-      .execute();
-    const accounts = mine.map((r) => r.account);
-    if (accounts.length === 0)
-      return {
-        status: 'unknown',
-        reason: `no MSP account signed in within ${SIGNIN_WINDOW_DAYS} days`,
-        observed: { mspAccounts: 0 },
-        expected: { reusedAcrossCustomers: 0 },
-        evidence: [],
-        dataAt: await lastDelivery(input.db, input.customerOrgId),
-        scope: 0,
-      };
-    const reused = await input.db
-      .selectFrom('events')
-      .select((eb) => [
-        sql<string>`lower(username)`.as('account'),
-        eb.fn.count<number>('org_id').distinct().as('customers'),
-      ])
       .where(
         'org_id',
         'in',
@@ -159,16 +145,53 @@ export const net04: Check = {
           .selectFrom('relationships')
           .select('customer_org_id')
           .where('msp_org_id', '=', input.mspOrgId)
-          .where('status', '=', 'active')
-          .where('customer_org_id', '!=', input.customerOrgId),
+          .where('status', '=', 'active'),
       )
       .where('time', '>=', from)
       .where('is_msp', '=', true)
       .where('class', '=', 'authentication')
-      .where(sql<string>`lower(username)`, 'in', accounts)
-      .groupBy(sql`lower(username)`)
-      .orderBy(sql`lower(username)`)
-      .execute();
+      .where('username', 'is not', null)
+      .execute()
+      .then((rows) => {
+        const m: AccountUse = new Map();
+        for (const r of rows) {
+          const orgs = m.get(r.account) ?? m.set(r.account, new Set()).get(r.account)!;
+          orgs.add(r.org_id);
+        }
+        return m;
+      });
+    // A failed read is not remembered: the next evaluation tries again.
+    hit.catch(() => accountUse.delete(key));
+    accountUse.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * NET-04: no MSP account signs in to this customer and to another customer of the same MSP (the
+ * other customers are counted, never named).
+ */
+export const net04: Check = {
+  controlId: 'NET-04',
+  reads: ['events'],
+  async run(input) {
+    const use = await mspAccountUse(input, since(input.now));
+    const accounts = [...use.entries()]
+      .filter(([, orgs]) => orgs.has(input.customerOrgId))
+      .map(([account, orgs]) => ({ account, others: orgs.size - 1 }))
+      .sort((a, b) => (a.account < b.account ? -1 : 1));
+    const dataAt = await lastDelivery(input.db, input.customerOrgId);
+    if (accounts.length === 0)
+      return {
+        status: 'unknown',
+        reason: `no MSP account signed in within ${SIGNIN_WINDOW_DAYS} days`,
+        observed: { mspAccounts: 0 },
+        expected: { reusedAcrossCustomers: 0 },
+        evidence: [],
+        dataAt,
+        scope: 0,
+      };
+    const reused = accounts.filter((a) => a.others > 0);
     return {
       status: reused.length === 0 ? 'pass' : 'fail',
       reason:
@@ -179,9 +202,9 @@ export const net04: Check = {
       expected: { reusedAcrossCustomers: 0 },
       evidence: reused.slice(0, 20).map((r) => ({
         type: 'accounts' as const,
-        summary: `${r.account}: also used at ${Number(r.customers)} other customer(s)`,
+        summary: `${r.account}: also used at ${r.others} other customer(s)`,
       })),
-      dataAt: await lastDelivery(input.db, input.customerOrgId),
+      dataAt,
       scope: accounts.length,
     };
   },
