@@ -283,14 +283,15 @@ export function createVerificationService({
     requirePermission(ctx, 'agreements:read');
     if (!ctx.orgId) return { agreements: [] };
     const side = ctx.orgKind === 'msp' ? 'a.msp_org_id' : 'a.customer_org_id';
-    const rows = await db
+    // Two plain reads (the agreements, then their statuses by the party's index) grouped here: no
+    // sort or join over every control of the portfolio in the database.
+    const agreements = await db
       .selectFrom('agreements as a')
       .innerJoin('agreement_versions as v', (j) =>
         j.onRef('v.agreement_id', '=', 'a.id').on('v.state', '=', 'active'),
       )
       .innerJoin('orgs as c', 'c.id', 'a.customer_org_id')
       .innerJoin('orgs as m', 'm.id', 'a.msp_org_id')
-      .leftJoin('control_status as s', 's.agreement_id', 'a.id')
       .select([
         'a.id as agreement_id',
         'a.title',
@@ -298,19 +299,20 @@ export function createVerificationService({
         'c.name as customer_name',
         'a.msp_org_id',
         'm.name as msp_name',
-        's.control_id',
-        's.status',
-        's.changed_at',
       ])
       .where(side, '=', ctx.orgId)
       .where('a.ended_at', 'is', null)
       .where(
         sql<boolean>`(${sql.ref('a.msp_org_id')} = ${ctx.orgId} or exists (select 1 from relationships r where r.msp_org_id = a.msp_org_id and r.customer_org_id = a.customer_org_id and r.status = 'active'))`,
       )
-      .orderBy('c.name')
-      .orderBy('a.id')
-      .orderBy('s.control_id')
       .execute();
+    const statuses = agreements.length
+      ? await db
+          .selectFrom('control_status')
+          .select(['agreement_id', 'control_id', 'status', 'changed_at'])
+          .where(ctx.orgKind === 'msp' ? 'msp_org_id' : 'customer_org_id', '=', ctx.orgId)
+          .execute()
+      : [];
     const out = new Map<
       string,
       {
@@ -322,24 +324,27 @@ export function createVerificationService({
         controls: { controlId: string; status: string; changedAt: Date | null }[];
       }
     >();
-    for (const r of rows) {
-      let a = out.get(r.agreement_id);
-      if (!a) {
-        a = {
-          agreementId: r.agreement_id,
-          title: r.title,
-          customer: { id: r.customer_org_id, name: r.customer_name },
-          msp: { id: r.msp_org_id, name: r.msp_name },
-          counts: { pass: 0, fail: 0, partial: 0, unknown: 0, error: 0 },
-          controls: [],
-        };
-        out.set(r.agreement_id, a);
-      }
-      if (r.control_id && r.status) {
-        a.controls.push({ controlId: r.control_id, status: r.status, changedAt: r.changed_at });
-        a.counts[r.status] = (a.counts[r.status] ?? 0) + 1;
-      }
+    agreements.sort((x, y) =>
+      x.customer_name === y.customer_name
+        ? x.agreement_id.localeCompare(y.agreement_id)
+        : x.customer_name.localeCompare(y.customer_name),
+    );
+    for (const r of agreements)
+      out.set(r.agreement_id, {
+        agreementId: r.agreement_id,
+        title: r.title,
+        customer: { id: r.customer_org_id, name: r.customer_name },
+        msp: { id: r.msp_org_id, name: r.msp_name },
+        counts: { pass: 0, fail: 0, partial: 0, unknown: 0, error: 0 },
+        controls: [],
+      });
+    for (const st of statuses) {
+      const a = out.get(st.agreement_id);
+      if (!a) continue; // an agreement no longer active, or of a relationship that ended
+      a.controls.push({ controlId: st.control_id, status: st.status, changedAt: st.changed_at });
+      a.counts[st.status] = (a.counts[st.status] ?? 0) + 1;
     }
+    for (const a of out.values()) a.controls.sort((x, y) => (x.controlId < y.controlId ? -1 : 1));
     return { agreements: [...out.values()] };
   }
 
