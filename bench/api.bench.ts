@@ -10,6 +10,7 @@
  * two never share an event loop; they do share the machine's CPUs. See bench/README.md.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { resolveDatabase } from './detect-db.ts';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -75,7 +76,7 @@ const USAGE = `usage: npm run bench:api -- [--smoke] [--duration <seconds>] [--w
 
 PostgreSQL: DATABASE_URL, or ${'postgres://postgres@127.0.0.1:5432/test'} when reachable.`;
 
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/acc_bench_api';
 
 /** The control set of the benchmark agreement (the demo's twelve). */
 const CONTROLS = [
@@ -580,7 +581,10 @@ async function main(): Promise<number> {
 
   // (2) PostgreSQL: DATABASE_URL, or the local default when it answers.
   const explicitUrl = process.env.DATABASE_URL || undefined;
-  const pgUrl = explicitUrl ?? DEFAULT_PG_URL;
+  // Never the shared `test` database of the suites: it becomes acc_bench_api (created if missing).
+  const resolved = await resolveDatabase('acc_bench_api');
+  for (const n of resolved.notes) console.log(`\n[postgres] ${n}`);
+  const pgUrl = resolved.url ?? explicitUrl ?? DEFAULT_PG_URL;
   const problem = await postgresProblem(pgUrl);
   if (problem === null) {
     reports.push(await benchTarget('postgres', settings, { dataDir: 'memory://', databaseUrl: pgUrl }));

@@ -17,6 +17,7 @@
  * no shared event loop, but shared CPUs. See bench/README.md.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { resolveDatabase } from './detect-db.ts';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -43,7 +44,7 @@ import { machineCpuMicros, type PgCpu } from './proc-cpu.ts';
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/acc_bench_ingest';
 
 const USAGE = `usage: npm run bench:ingest -- [options]
 
@@ -1599,7 +1600,10 @@ async function main(): Promise<number> {
     }
     if (settings.only !== 'pglite') {
       const explicitUrl = process.env.DATABASE_URL || undefined;
-      const pgUrl = explicitUrl ?? DEFAULT_PG_URL;
+      // Never the shared `test` database of the suites: it becomes acc_bench_ingest (created if missing).
+      const resolved = await resolveDatabase('acc_bench_ingest');
+      for (const n of resolved.notes) console.log(`\n[postgres] ${n}`);
+      const pgUrl = resolved.url ?? explicitUrl ?? DEFAULT_PG_URL;
       const problem = await postgresProblem(pgUrl);
       if (problem === null) {
         reports.push(
