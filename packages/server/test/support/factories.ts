@@ -84,5 +84,19 @@ export function ctxFor(user: TestUser, orgKind: 'msp' | 'customer'): RequestCont
   };
 }
 
+/** An agreement the MSP drafted and proposed and both parties accepted: version 1 is active. */
+export async function activeAgreement(
+  rt: Runtime,
+  msp: RequestContext,
+  customer: RequestContext,
+  input: Parameters<Runtime['services']['agreements']['create']>[1],
+) {
+  const d = await rt.services.agreements.create(msp, input);
+  const p = await rt.services.agreements.propose(msp, d.agreement_id, 1);
+  await rt.services.agreements.accept(msp, d.agreement_id, 1, p.digest!);
+  await rt.services.agreements.accept(customer, d.agreement_id, 1, p.digest!);
+  return d;
+}
+
 /** A small valid control set for agreements. */
 export const SAMPLE_CONTROLS = [{ controlId: 'LOG-01' }, { controlId: 'MFA-01' }, { controlId: 'IRP-01' }];

@@ -6,7 +6,7 @@ import type { Db } from '../../src/platform/db/db.ts';
 import { systemContext } from '../../src/platform/context.ts';
 import { evaluate, type CheckInput } from '../../src/modules/verification/check.types.ts';
 import { CHECKS } from '../../src/modules/verification/checks/index.ts';
-import { createCustomer, createMsp, ctxFor } from './factories.ts';
+import { createCustomer, createMsp, ctxFor, activeAgreement } from './factories.ts';
 import { dataset } from './datasets.ts';
 
 export const H = 3_600_000;
@@ -44,7 +44,7 @@ export async function checkWorld(
   const m = ctxFor(msp.admin, 'msp');
   const c = ctxFor(cust.admin, 'customer');
   const ids = [...new Set(['LOG-05', ...controls])];
-  const d = await rt.services.agreements.create(m, {
+  const d = await activeAgreement(rt, m, c, {
     customerOrgId: cust.org.id,
     title: 'Verified schedule',
     controls: ids.map((controlId) => ({
@@ -55,9 +55,6 @@ export async function checkWorld(
       },
     })),
   });
-  const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-  await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-  await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
   const version = await rt.services.agreements.version(c, d.agreement_id, 1);
   const content = (typeof version.content === 'string' ? JSON.parse(version.content) : version.content) as {
     controls: { controlId: string; parameters: Record<string, unknown> }[];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, openTestRuntime } from '../../../test/support/harness.ts';
-import { createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
+import { createCustomer, createMsp, ctxFor, activeAgreement } from '../../../test/support/factories.ts';
 import type { Runtime } from '../../server.ts';
 import { matchesMsp } from './msp-accounts.ts';
 
@@ -29,7 +29,7 @@ describe.each(dbTargets())('MSP accounts at ingest ($name)', (target) => {
     const cust = await createCustomer(rt, msp.org.id);
     const m = ctxFor(msp.admin, 'msp');
     const c = ctxFor(cust.admin, 'customer');
-    const d = await rt.services.agreements.create(m, {
+    await activeAgreement(rt, m, c, {
       customerOrgId: cust.org.id,
       title: 'MSP visibility',
       controls: [
@@ -39,9 +39,6 @@ describe.each(dbTargets())('MSP accounts at ingest ($name)', (target) => {
         },
       ],
     });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
     const src = await rt.services.sources.create(c, cust.org.id, {
       kind: 'linux_syslog',
       name: 'jump host',
@@ -68,14 +65,11 @@ describe.each(dbTargets())('MSP accounts at ingest ($name)', (target) => {
     const cust = await createCustomer(rt, msp.org.id);
     const m = ctxFor(msp.admin, 'msp');
     const c = ctxFor(cust.admin, 'customer');
-    const d = await rt.services.agreements.create(m, {
+    await activeAgreement(rt, m, c, {
       customerOrgId: cust.org.id,
       title: 'MSP visibility by group',
       controls: [{ controlId: 'LOG-05', parameters: { msp_account_groups: ['MSP Technicians'] } }],
     });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
     // The MSP keeps the group in step with its staff; the customer can read it.
     const g = await rt.services.groups.replaceMembers(m, cust.org.id, 'msp technicians', [
       'Erin@Northwind.Example',

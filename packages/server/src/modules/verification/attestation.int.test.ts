@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, openTestRuntime } from '../../../test/support/harness.ts';
-import { createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
+import { createCustomer, createMsp, ctxFor, activeAgreement } from '../../../test/support/factories.ts';
 import type { Runtime } from '../../server.ts';
 
 describe.each(dbTargets())('attested controls in verification ($name)', (target) => {
@@ -15,14 +15,11 @@ describe.each(dbTargets())('attested controls in verification ($name)', (target)
     const cust = await createCustomer(rt, msp.org.id);
     const m = ctxFor(msp.admin, 'msp');
     const c = ctxFor(cust.admin, 'customer');
-    const d = await rt.services.agreements.create(m, {
+    const d = await activeAgreement(rt, m, c, {
       customerOrgId: cust.org.id,
       title: 'Attested schedule',
       controls: [{ controlId: 'IRP-01', owner: 'msp' }],
     });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
     const only = { agreementIds: [d.agreement_id] };
     const v = rt.services.verification;
     const irp = async () => (await v.status(c, d.agreement_id)).find((x) => x.controlId === 'IRP-01')!;

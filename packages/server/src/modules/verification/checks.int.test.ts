@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cadence } from '@accord/contracts';
 import { dbTargets, openTestRuntime } from '../../../test/support/harness.ts';
-import { createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
+import { createCustomer, createMsp, ctxFor, activeAgreement } from '../../../test/support/factories.ts';
 import type { Runtime } from '../../server.ts';
 import type { Db } from '../../platform/db/db.ts';
 import { evaluate, type CheckInput } from './check.types.ts';
@@ -47,7 +47,7 @@ describe.each(dbTargets())('control checks ($name)', (target) => {
     const m = ctxFor(msp.admin, 'msp');
     const c = ctxFor(cust.admin, 'customer');
     const ids = ['LOG-01', 'LOG-02', 'LOG-03', 'LOG-04', 'LOG-05', 'MFA-01', 'NET-02', 'NET-04'];
-    const d = await rt.services.agreements.create(m, {
+    const d = await activeAgreement(rt, m, c, {
       customerOrgId: cust.org.id,
       title: 'Verified schedule',
       controls: ids.map((controlId) => ({
@@ -58,9 +58,6 @@ describe.each(dbTargets())('control checks ($name)', (target) => {
         },
       })),
     });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
     const input = (
       controlId: string,
       now = new Date(),

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../detection/notifications.service.ts';
 import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
-import { addUser, createCustomer, createMsp, ctxFor } from '../../../test/support/factories.ts';
+import {
+  addUser,
+  createCustomer,
+  createMsp,
+  ctxFor,
+  activeAgreement,
+} from '../../../test/support/factories.ts';
 import { signIn } from '../../../test/support/api-client.ts';
 
 const H = 3_600_000;
@@ -21,7 +27,7 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
     const cust = await createCustomer(rt, msp.org.id);
     const m = ctxFor(msp.admin, 'msp');
     const c = ctxFor(cust.admin, 'customer');
-    const d = await rt.services.agreements.create(m, {
+    const d = await activeAgreement(rt, m, c, {
       customerOrgId: cust.org.id,
       title: 'Verified schedule',
       controls: [
@@ -29,12 +35,9 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
           controlId: 'LOG-02',
           parameters: { required_log_sources: ['identity_signin'], silence_threshold_hours: 24 },
         },
-        { controlId: 'IRP-01' }, // attested: listed, never evaluated
+        { controlId: 'IRP-01' }, // hybrid without a typed check: evaluated from its attestation
       ],
     });
-    const p = await rt.services.agreements.propose(m, d.agreement_id, 1);
-    await rt.services.agreements.accept(m, d.agreement_id, 1, p.digest!);
-    await rt.services.agreements.accept(c, d.agreement_id, 1, p.digest!);
     const src = await rt.services.sources.create(c, cust.org.id, {
       kind: 'linux_syslog',
       name: 'entra connector',
