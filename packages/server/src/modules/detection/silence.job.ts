@@ -5,6 +5,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { isSilent, type SourceRow } from '../telemetry/sources.service.ts';
 import { recordDetections, SYSTEM_ACTOR } from './alerts.repo.ts';
 import type { DetectionSettingsResolver } from './tenant-context.ts';
+import { startIntervalJob } from '../../platform/interval-job.ts';
 
 /**
  * Source silence: a `source-silent` alert per log source that has sent nothing beyond its expected
@@ -112,25 +113,9 @@ export function startSilenceJob(
   check: SilenceCheck,
   { intervalMs, logger }: { intervalMs: number; logger: Pick<Logger, 'info' | 'error'> },
 ) {
-  let current: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (current || stopped) return;
-    current = check
-      .run()
-      .then((r) => {
-        if (r.raised || r.resolved) logger.info(r, 'source silence checked');
-      })
-      .catch((err: unknown) =>
-        logger.error({ err }, 'source silence check failed; retrying at the next interval'),
-      )
-      .finally(() => (current = null));
+  const run = async () => {
+    const r = await check.run();
+    if (r.raised || r.resolved) logger.info(r, 'source silence checked');
   };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await current;
-  };
+  return startIntervalJob(run, { intervalMs, logger, what: 'source silence check' });
 }

@@ -6,6 +6,7 @@ import { forbidden } from '../../platform/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { DAY_MS, daysUntil } from './evidence-access.ts';
 import { evidenceRepo } from './evidence.repo.ts';
+import { startIntervalJob } from '../../platform/interval-job.ts';
 
 export interface ExpiryWarning {
   evidenceId: string;
@@ -91,28 +92,14 @@ export function startEvidenceExpiryJob(
     ctx = systemContext('system (evidence expiry)'),
   }: { intervalMs?: number; logger: Pick<Logger, 'info' | 'error'>; ctx?: RequestContext },
 ): () => Promise<void> {
-  let current: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (current || stopped) return;
-    current = service
-      .run(ctx, new Date())
-      .then((w) => {
-        if (w.length) logger.info({ warned: w.length }, 'evidence expiry warnings recorded');
-      })
-      .catch((err: unknown) =>
-        logger.error({ err }, 'evidence expiry run failed; retrying at the next interval'),
-      )
-      .finally(() => (current = null));
+  const run = async () => {
+    const w = await service.run(ctx, new Date());
+    if (w.length) logger.info({ warned: w.length }, 'evidence expiry warnings recorded');
   };
-  const first = setTimeout(tick, Math.min(60_000, intervalMs));
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearTimeout(first);
-    clearInterval(timer);
-    await current;
-  };
+  return startIntervalJob(run, {
+    intervalMs,
+    firstAfterMs: Math.min(60_000, intervalMs),
+    logger,
+    what: 'evidence expiry run',
+  });
 }

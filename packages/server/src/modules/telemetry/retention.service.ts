@@ -5,6 +5,7 @@ import type { Db, Executor } from '../../platform/db/db.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { forgetPartitions } from './events.repo.ts';
+import { startIntervalJob } from '../../platform/interval-job.ts';
 
 /**
  * Log retention (LOG-01). `events` is partitioned by UTC day and the partitions are shared by all
@@ -302,29 +303,15 @@ export function startRetentionJob(
     ctx = systemContext('system (log retention)'),
   }: { intervalMs?: number; logger: Pick<Logger, 'info' | 'error'>; ctx?: RequestContext },
 ): () => Promise<void> {
-  let current: Promise<void> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (current || stopped) return;
-    current = service
-      .run(ctx, new Date())
-      .then((r) => {
-        if (r.dropped.length)
-          logger.info({ dropped: r.dropped, tenants: r.tenants }, 'log retention dropped day partitions');
-      })
-      .catch((err: unknown) =>
-        logger.error({ err }, 'log retention run failed; retrying at the next interval'),
-      )
-      .finally(() => (current = null));
+  const run = async () => {
+    const r = await service.run(ctx, new Date());
+    if (r.dropped.length)
+      logger.info({ dropped: r.dropped, tenants: r.tenants }, 'log retention dropped day partitions');
   };
-  const first = setTimeout(tick, Math.min(60_000, intervalMs));
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearTimeout(first);
-    clearInterval(timer);
-    await current;
-  };
+  return startIntervalJob(run, {
+    intervalMs,
+    firstAfterMs: Math.min(60_000, intervalMs),
+    logger,
+    what: 'log retention run',
+  });
 }

@@ -10,6 +10,7 @@ import { EVALUATE_EVERY_MS, evaluate, type Check, type CheckResult } from './che
 import { CHECKS } from './checks/index.ts';
 import { attestationCheck, type AttestationOf } from './checks/attestation.check.ts';
 import { activeControls, saveResults, statusOf, type ActiveControl } from './verification.repo.ts';
+import { startIntervalJob } from '../../platform/interval-job.ts';
 
 /** A control whose status changed: both parties are told (audit trail and notification channels). */
 export interface Drift {
@@ -359,20 +360,8 @@ export function startVerificationJob(
   service: Pick<VerificationService, 'runDue'>,
   { intervalMs = 60_000, logger }: { intervalMs?: number; logger: { error: (o: object, m: string) => void } },
 ): () => Promise<void> {
-  let current: Promise<unknown> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (current || stopped) return;
-    current = service
-      .runDue(new Date())
-      .catch((err: unknown) => logger.error({ err }, 'control verification run failed; retrying'))
-      .finally(() => (current = null));
+  const run = async () => {
+    await service.runDue(new Date());
   };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await current;
-  };
+  return startIntervalJob(run, { intervalMs, logger, what: 'control verification run' });
 }
