@@ -236,45 +236,39 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     landingRoutes(app);
   }
-  // Background work: log retention runs hourly in `all` and `worker` processes.
-  const stopRetention =
-    rt.config.mode === 'api' || rt.config.retentionIntervalMinutes === 0
-      ? null
-      : startRetentionJob(rt.services.retention, {
-          logger: rt.logger,
-          intervalMs: rt.config.retentionIntervalMinutes * 60_000,
-        });
-  const stopVerification =
-    rt.config.mode === 'api' || rt.config.verifyIntervalSeconds === 0
-      ? null
-      : startVerificationJob(rt.services.verification, {
-          logger: rt.logger,
-          intervalMs: rt.config.verifyIntervalSeconds * 1000,
-        });
-  // Detection background work: source silence (like retention) and alert notification delivery.
-  const stopSilence =
-    rt.config.mode === 'api' || rt.config.silenceIntervalMinutes === 0
-      ? null
-      : startSilenceJob(rt.services.silence, {
-          logger: rt.logger,
-          intervalMs: rt.config.silenceIntervalMinutes * 60_000,
-        });
+  // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.
+  const job = (interval: number, start: (ms: number) => () => Promise<void>, unitMs: number) =>
+    rt.config.mode === 'api' || interval === 0 ? null : start(interval * unitMs);
+  const logger = rt.logger;
+  const stopRetention = job(
+    rt.config.retentionIntervalMinutes,
+    (intervalMs) => startRetentionJob(rt.services.retention, { logger, intervalMs }),
+    60_000,
+  );
+  const stopVerification = job(
+    rt.config.verifyIntervalSeconds,
+    (intervalMs) => startVerificationJob(rt.services.verification, { logger, intervalMs }),
+    1000,
+  );
+  const stopSilence = job(
+    rt.config.silenceIntervalMinutes,
+    (intervalMs) => startSilenceJob(rt.services.silence, { logger, intervalMs }),
+    60_000,
+  );
+  const stopEvidenceExpiry = job(
+    rt.config.evidenceExpiryIntervalMinutes,
+    (intervalMs) => startEvidenceExpiryJob(rt.services.evidenceExpiry, { logger, intervalMs }),
+    60_000,
+  );
+  // Alert notifications are delivered by every process that raises them (also on a poke).
   const notifier =
     rt.config.notifyIntervalSeconds === 0
       ? null
       : startNotificationJob(rt.services.notifications, {
-          logger: rt.logger,
+          logger,
           intervalMs: rt.config.notifyIntervalSeconds * 1000,
         });
   if (notifier) rt.services.notifyHooks.poke = notifier.poke;
-  // Evidence expiry warnings: daily by default, in the same processes.
-  const stopEvidenceExpiry =
-    rt.config.mode === 'api' || rt.config.evidenceExpiryIntervalMinutes === 0
-      ? null
-      : startEvidenceExpiryJob(rt.services.evidenceExpiry, {
-          logger: rt.logger,
-          intervalMs: rt.config.evidenceExpiryIntervalMinutes * 60_000,
-        });
   await app.listen({ host: rt.config.host, port: rt.config.port });
   const wantSyslog = rt.config.syslogUdpPort !== undefined || rt.config.syslogTcpPort !== undefined;
   const syslog =
