@@ -61,6 +61,8 @@ import { createEvidenceService } from './modules/evidence/evidence.service.ts';
 import { createAttestationsService } from './modules/evidence/attestations.service.ts';
 import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
+import { createOscalService } from './modules/oscal/oscal.service.ts';
+import { oscalRoutes } from './modules/oscal/oscal.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -127,6 +129,7 @@ export function createServices(
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
+  const oscal = createOscalService({ catalog, agreements, verification });
   return {
     audit,
     users,
@@ -155,6 +158,7 @@ export function createServices(
     evidence,
     attestations,
     evidenceExpiry,
+    oscal,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -234,6 +238,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     detectionRoutes(app, rt.services);
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
+    oscalRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.
