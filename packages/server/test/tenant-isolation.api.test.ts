@@ -461,6 +461,34 @@ const EVIDENCE_ROUTES: RouteCase[] = [
 ];
 ROUTES.push(...EVIDENCE_ROUTES);
 
+const OSCAL_ROUTES: RouteCase[] = [
+  {
+    method: 'GET',
+    route: '/api/v1/agreements/{id}/versions/{version}/oscal/profile',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement, version: 1 }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/agreements/{id}/versions/{version}/oscal/component-definition',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement, version: 1 }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/agreements/{id}/oscal/assessment-results',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/agreements/{id}/oscal/poam',
+    permission: 'agreements:read',
+    params: (s) => ({ id: s.agreement }),
+  },
+];
+ROUTES.push(...OSCAL_ROUTES);
+
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
   'GET /api/v1/catalog/controls/{controlId}': 'the control catalog is the same for every organisation',

@@ -109,7 +109,9 @@ export function resultsToAssessmentResults(v: VersionInfo, rows: ResultRow[]) {
         {
           uuid: uuidFor('result', c.agreementId, c.version, span.end),
           title: `Verification of ${c.customer.name}'s agreement with ${c.msp.name}`,
-          description: `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} controls met.`,
+          description: rows.length
+            ? `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} controls met.`
+            : `Nothing verified: version ${c.version} is ${v.state}, and Accord verifies only an active version.`,
           start: span.start,
           end: span.end,
           'reviewed-controls': {
@@ -146,16 +148,23 @@ export function resultsToPoam(v: VersionInfo, rows: ResultRow[]) {
       metadata: metadataOf({ ...v, at: new Date(span.end) }, `${c.title}: plan of action and milestones`),
       'system-id': { 'identifier-type': 'urn:accord:agreement', id: c.agreementId },
       ...(items.length ? { observations, findings } : {}),
-      // OSCAL requires at least one item; with nothing failing the plan says so in one closed item.
+      // OSCAL requires at least one item; with nothing failing the plan says so in one item.
       'poam-items': items.length
         ? items
         : [
-            {
-              uuid: uuidFor('poam-item', c.agreementId, 'none'),
-              title: 'No failing controls',
-              description: `No control of "${c.title}" version ${c.version} was failing or partly met at ${span.end}.`,
-              props: [prop('accord-status', 'pass')],
-            },
+            rows.length
+              ? {
+                  uuid: uuidFor('poam-item', c.agreementId, 'none'),
+                  title: 'No failing controls',
+                  description: `No control of "${c.title}" version ${c.version} was failing or partly met at ${span.end}.`,
+                  props: [prop('accord-status', 'pass')],
+                }
+              : {
+                  uuid: uuidFor('poam-item', c.agreementId, 'unverified'),
+                  title: 'Nothing verified',
+                  description: `Version ${c.version} of "${c.title}" is ${v.state}: Accord verifies only an active version, so nothing is known to be failing or met.`,
+                  props: [prop('accord-status', 'unknown')],
+                },
           ],
     },
   };

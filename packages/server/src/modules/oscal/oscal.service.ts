@@ -61,16 +61,17 @@ export function createOscalService({
     return checked(agreementToComponentDefinition(infoOf(await agreements.version(ctx, agreementId, n))));
   }
 
-  /** The active version and its current results (verification authorises the caller). */
+  /**
+   * The active version and its current results (verification authorises the caller). An agreement
+   * with no active version (still being agreed, or ended) has nothing verified: its latest version
+   * is reported with no results, which the documents say in words.
+   */
   async function results(ctx: RequestContext, agreementId: string): Promise<[VersionInfo, ResultRow[]]> {
     const rows = await verification.status(ctx, agreementId);
     const a = await agreements.get(ctx, agreementId);
-    if (!a.activeVersion)
-      throw new AppError(
-        'invalid_state',
-        `agreement ${agreementId} has no active version to report results for`,
-      );
-    const v = infoOf(await agreements.version(ctx, agreementId, a.activeVersion));
+    const n = a.activeVersion ?? (await agreements.versions(ctx, agreementId)).at(-1)!.version;
+    const v = infoOf(await agreements.version(ctx, agreementId, n));
+    if (!a.activeVersion) return [v, []];
     return [
       v,
       rows.map((r) => ({
