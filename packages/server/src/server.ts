@@ -63,6 +63,9 @@ import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/e
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 import { createOscalService } from './modules/oscal/oscal.service.ts';
 import { oscalRoutes } from './modules/oscal/oscal.routes.ts';
+import { createReportsService } from './modules/reports/reports.service.ts';
+import { reportsRoutes } from './modules/reports/reports.routes.ts';
+import { deriveSigningKey } from './platform/signing.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -130,6 +133,14 @@ export function createServices(
   const kev = createKevService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
   const oscal = createOscalService({ catalog, agreements, verification });
+  const reports = createReportsService({
+    db,
+    audit,
+    agreements,
+    verification,
+    coverage,
+    signingKey: deriveSigningKey(secretKey),
+  });
   return {
     audit,
     users,
@@ -159,6 +170,7 @@ export function createServices(
     attestations,
     evidenceExpiry,
     oscal,
+    reports,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -239,6 +251,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     oscalRoutes(app, rt.services);
+    reportsRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

@@ -26,6 +26,7 @@ import { registerDetectionCommands } from './detection.commands.ts';
 import { registerInventoryCommands } from './inventory.commands.ts';
 import { registerEvidenceCommands } from './evidence.commands.ts';
 import { registerOscalCommands } from './oscal.commands.ts';
+import { registerReportCommands } from './report.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -296,6 +297,7 @@ registerDetectionCommands(program, { storeOptions, wholeNumber });
 registerInventoryCommands(program, storeOptions);
 registerEvidenceCommands(program);
 registerOscalCommands(program);
+registerReportCommands(program);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

@@ -14,6 +14,7 @@ import {
 } from '@accord/contracts';
 import { AppError } from '../../platform/errors.ts';
 import type { AccordApp } from '../../platform/http/app.ts';
+import { toCsv } from '../../platform/csv.ts';
 import { ctxOf } from '../../platform/http/http-context.ts';
 import { iso, isoOrNull } from '../../platform/http/mappers.ts';
 import { decodeBody, SourceRateLimiter } from './ingest-body.ts';
@@ -60,14 +61,7 @@ const CSV_COLUMNS = [
   'vendorEventId',
   'raw',
 ] as const;
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // Quote always; neutralise spreadsheet formulas (a cell starting = + - @ is prefixed with ').
-  return `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
-};
-const toCsv = (events: StoredEventRow[]) =>
-  [CSV_COLUMNS.join(','), ...events.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(','))].join('\n') +
-  '\n';
+const eventsCsv = (events: StoredEventRow[]) => toCsv(CSV_COLUMNS, events);
 
 export function telemetryRoutes(
   app: AccordApp,
@@ -187,7 +181,7 @@ export function telemetryRoutes(
       }
       if (req.query.format === 'csv') {
         void reply.header('content-type', 'text/csv; charset=utf-8');
-        return toCsv(page.events);
+        return eventsCsv(page.events);
       }
       return page;
     },
