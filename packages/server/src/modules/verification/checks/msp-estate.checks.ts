@@ -71,9 +71,11 @@ export const upd04: Check = {
     return {
       status: over.length === 0 ? 'pass' : 'fail',
       reason:
-        over.length === 0
-          ? `${open.length} open KEV or critical finding(s) on the MSP's ${assets.items.length} delivery assets, none older than ${hours} h`
-          : `${over.length} KEV or critical finding(s) on the MSP's delivery assets open longer than ${hours} h`,
+        !assets.at || !vulns.at
+          ? `the MSP has not imported its own ${!assets.at ? 'asset' : 'vulnerability'} inventory`
+          : over.length === 0
+            ? `${open.length} open KEV or critical finding(s) on the MSP's ${assets.items.length} delivery assets, none older than ${hours} h`
+            : `${over.length} KEV or critical finding(s) on the MSP's delivery assets open longer than ${hours} h`,
       observed: { mspAssets: assets.items.length, openKevOrCritical: open.length, overWindow: over.length },
       expected: { deliveryToolingPatchHours: hours },
       evidence: [
@@ -126,8 +128,9 @@ export const bck04: Check = {
     ];
     return {
       status: short.length === 0 ? 'pass' : 'fail',
-      reason:
-        short.length === 0
+      reason: !snap.at
+        ? 'the MSP has not imported its own backup inventory'
+        : short.length === 0
           ? `all ${snap.items.length} MSP delivery systems have a recent, isolated and restore-tested backup`
           : `${short.length} of ${snap.items.length} MSP delivery systems fall short: ${firstOf(short, 10)
               .map((s) => s.system)
