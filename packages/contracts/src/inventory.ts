@@ -75,6 +75,12 @@ export const AssetItem = z.object({
   edrAgent: z.boolean(),
   edrLastSeen: NullableTime,
   lastPatched: NullableTime,
+  /** When a vulnerability scan last covered the asset (UPD-03, PIC-01); absent in older imports. */
+  lastScanned: NullableTime.optional(),
+  /** When the vendor's support for the asset's OS or firmware ends or ended (OBS-05). */
+  endOfSupport: NullableTime.optional(),
+  /** The recorded compensating control of an unsupported internal asset (OBS-05). */
+  compensatingControl: z.string().max(500).nullable().optional(),
 });
 export type AssetItem = z.infer<typeof AssetItem>;
 

@@ -33,6 +33,9 @@ export const ASSET_COLUMNS: Column[] = [
   { name: 'edr_agent', aliases: ['edr', 'edr_present'], required: true },
   { name: 'edr_last_seen' },
   { name: 'last_patched' },
+  { name: 'last_scanned', aliases: ['last_scan'] },
+  { name: 'end_of_support', aliases: ['eol', 'end_of_life'] },
+  { name: 'compensating_control' },
 ];
 export const VULN_COLUMNS: Column[] = [
   { name: 'host', aliases: ['hostname', 'asset'], required: true },
@@ -97,6 +100,9 @@ const KINDS: Partial<Record<ImportKind, TabularKind>> = {
           edrAgent: requiredBool(r.get('edr_agent'), 'edr_agent'),
           edrLastSeen: time(r.get('edr_last_seen'), 'edr_last_seen'),
           lastPatched: time(r.get('last_patched'), 'last_patched'),
+          lastScanned: time(r.get('last_scanned'), 'last_scanned'),
+          endOfSupport: time(r.get('end_of_support'), 'end_of_support'),
+          compensatingControl: optText(r.get('compensating_control')),
         },
       };
     },

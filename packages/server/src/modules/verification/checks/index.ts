@@ -10,6 +10,7 @@ import { trn01, trn04 } from './agreement.checks.ts';
 import { mfa04, prv01, prv02 } from './privilege.checks.ts';
 import { aut01, aut02, log05, mfa02, mfa05 } from './msp-activity.checks.ts';
 import { bck04, upd04 } from './msp-estate.checks.ts';
+import { obs05, pic01, upd03 } from './exposure.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -46,5 +47,8 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     aut02,
     upd04,
     bck04,
+    pic01,
+    upd03,
+    obs05,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
