@@ -11,6 +11,7 @@ import { mfa04, prv01, prv02 } from './privilege.checks.ts';
 import { aut01, aut02, log05, mfa02, mfa05 } from './msp-activity.checks.ts';
 import { bck04, upd04 } from './msp-estate.checks.ts';
 import { obs05, pic01, upd03 } from './exposure.checks.ts';
+import { aut04, obs02 } from './people.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -50,5 +51,7 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     pic01,
     upd03,
     obs05,
+    obs02,
+    aut04,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );

@@ -11,7 +11,7 @@ import { DAY_MS, num } from './params.ts';
  * keyed by the run's instant, as NET-04's account use).
  */
 const memo = new Map<string, Promise<unknown>>();
-function perRun<T>(input: CheckInput, what: string, read: () => Promise<T>): Promise<T> {
+export function perRun<T>(input: CheckInput, what: string, read: () => Promise<T>): Promise<T> {
   const key = `${what}|${input.mspOrgId}|${input.now.getTime()}`;
   let hit = memo.get(key) as Promise<T> | undefined;
   if (!hit) {
