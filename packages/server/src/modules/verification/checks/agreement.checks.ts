@@ -4,6 +4,7 @@ import { verifyStored } from '../../audit/audit.service.ts';
 import { STALE_AFTER_MS, type Check, type EvidenceRef } from '../check.types.ts';
 import { firstOf } from './inventory-data.ts';
 import { share } from './params.ts';
+import { perRun } from './run-memo.ts';
 
 interface VersionControl {
   controlId: string;
@@ -42,7 +43,9 @@ export const trn01: Check = {
   controlId: 'TRN-01',
   reads: ['evidence'],
   async run(input) {
-    const v = await activeVersion(input.db, input.agreementId, input.customerOrgId);
+    const v = await perRun(input, `version|${input.agreementId}|${input.customerOrgId}`, () =>
+      activeVersion(input.db, input.agreementId, input.customerOrgId),
+    );
     if (!v)
       return {
         status: 'unknown',
@@ -109,7 +112,9 @@ export const trn04: Check = {
   controlId: 'TRN-04',
   reads: ['evidence'],
   async run(input) {
-    const v = await activeVersion(input.db, input.agreementId, input.customerOrgId);
+    const v = await perRun(input, `version|${input.agreementId}|${input.customerOrgId}`, () =>
+      activeVersion(input.db, input.agreementId, input.customerOrgId),
+    );
     const owned = (v?.controls ?? []).filter((c) => c.owner === 'msp' && c.controlId !== 'TRN-04');
     const rows = owned.length
       ? await input.db

@@ -1,6 +1,7 @@
 import type { AssetItem } from '@accord/contracts';
 import type { Check, CheckOutcome } from '../check.types.ts';
-import { firstOf, importRef, ms, snapshotOf } from './inventory-data.ts';
+import { firstOf, importRef, ms } from './inventory-data.ts';
+import { runSnapshot } from './run-memo.ts';
 import { DAY_MS, num } from './params.ts';
 
 const H = 3_600_000;
@@ -33,7 +34,7 @@ export const upd03: Check = {
     const extHours = num(input.parameters, 'internet_facing_scan_hours');
     const intDays = num(input.parameters, 'internal_scan_days');
     const discoveryDays = num(input.parameters, 'asset_discovery_days');
-    const snap = await snapshotOf<AssetItem>(input.db, input.customerOrgId, 'assets');
+    const snap = await runSnapshot<AssetItem>(input, input.customerOrgId, 'assets');
     const expected = {
       internetFacingScanHours: extHours,
       internalScanDays: intDays,
@@ -100,7 +101,7 @@ export const pic01: Check = {
   reads: ['assets'],
   async run(input) {
     const days = num(input.parameters, 'asset_discovery_interval_days');
-    const snap = await snapshotOf<AssetItem>(input.db, input.customerOrgId, 'assets');
+    const snap = await runSnapshot<AssetItem>(input, input.customerOrgId, 'assets');
     const scope = snap.items.filter((a) => a.internetFacing);
     const expected = { assetDiscoveryIntervalDays: days, exposedEndpointsUnmatchedOrUnscanned: 0 };
     if (noScanColumn(scope))
@@ -158,7 +159,7 @@ export const obs05: Check = {
   controlId: 'OBS-05',
   reads: ['assets'],
   async run(input) {
-    const snap = await snapshotOf<AssetItem>(input.db, input.customerOrgId, 'assets');
+    const snap = await runSnapshot<AssetItem>(input, input.customerOrgId, 'assets');
     const now = input.now.getTime();
     const known = snap.items.filter((a) => a.endOfSupport != null);
     const unknown = snap.items.length - known.length;

@@ -5,8 +5,9 @@ import type { CompiledRule } from '../../detection/engine/rule.types.ts';
 import { checkTimespan } from '../../detection/engine/validate.ts';
 import type { Check, CheckInput, CheckOutcome } from '../check.types.ts';
 import { attestedHalf, withAttestedHalf } from './attested-half.ts';
-import { firstOf, snapshotOf } from './inventory-data.ts';
-import { DAY_MS, lastDelivery, list, num } from './params.ts';
+import { firstOf } from './inventory-data.ts';
+import { DAY_MS, list, num } from './params.ts';
+import { runLastDelivery, runSnapshot } from './run-memo.ts';
 
 /** How far back the MSP-activity checks look. */
 export const ACTIVITY_WINDOW_DAYS = 30;
@@ -58,7 +59,7 @@ export const log05: Check = {
             },
           ]
         : [],
-      dataAt: await lastDelivery(input.db, input.customerOrgId),
+      dataAt: await runLastDelivery(input, input.customerOrgId),
       scope: n,
     };
     const att = await attestedHalf(input.db, input);
@@ -143,7 +144,7 @@ export const mfa02: Check = {
         type: 'events' as const,
         summary: `${r.username ?? '(no name)'}: ${Number(r.n)} sign-in(s) without MFA through ${name.get(r.source_id)}`,
       })),
-      dataAt: await lastDelivery(input.db, input.customerOrgId),
+      dataAt: await runLastDelivery(input, input.customerOrgId),
       scope: known,
     };
     return withAttestedHalf(
@@ -181,7 +182,7 @@ export const mfa05: Check = {
   async run(input) {
     const org = input.customerOrgId;
     const from = since(input);
-    const snap = await snapshotOf<AccountItem>(input.db, org, 'identity');
+    const snap = await runSnapshot<AccountItem>(input, org, 'identity');
     const watched = new Set(
       snap.items
         .filter((a) => a.mspOwned || a.privileged || a.privilegedRoles.length > 0)
@@ -250,7 +251,7 @@ export const mfa05: Check = {
         type: 'events' as const,
         summary: `${new Date(e.time).toISOString()}: ${e.activity} on ${e.account || '(no name)'}${e.username && e.target_user ? ` by ${e.username}` : ''}, no alert`,
       })),
-      dataAt: await lastDelivery(input.db, org),
+      dataAt: await runLastDelivery(input, org),
       scope: changes.length,
     };
     return withAttestedHalf(
@@ -334,7 +335,7 @@ export const aut01: Check = {
         },
         ...firstOf(accounts).map((a) => ({ type: 'accounts' as const, summary: `MSP account ${a}` })),
       ],
-      dataAt: await lastDelivery(input.db, input.customerOrgId),
+      dataAt: await runLastDelivery(input, input.customerOrgId),
       scope: accounts.length,
     };
   },
@@ -392,7 +393,7 @@ export const aut02: Check = {
         id: a.id,
         summary: `${a.rule_id}: "${a.summary}" open since ${new Date(a.created_at).toISOString()}`,
       })),
-      dataAt: await lastDelivery(input.db, input.customerOrgId),
+      dataAt: await runLastDelivery(input, input.customerOrgId),
       scope: accounts.length,
     };
   },

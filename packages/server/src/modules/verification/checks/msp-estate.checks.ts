@@ -1,28 +1,15 @@
 import type { BackupItem, VulnerabilityItem } from '@accord/contracts';
 import { openKevFindings } from '../../inventory/kev.service.ts';
 import type { Check, CheckInput, EvidenceRef } from '../check.types.ts';
-import { firstOf, importRef, ms, older, snapshotOf, type Snapshot } from './inventory-data.ts';
+import { firstOf, importRef, ms, older, type Snapshot } from './inventory-data.ts';
 import { DAY_MS, num } from './params.ts';
+import { perRun, runSnapshot } from './run-memo.ts';
 
-/**
+/*
  * Checks of the MSP's own estate (its delivery infrastructure: RMM, PSA, remote support, backup,
  * vault, identity tooling), read from the inventories the MSP imports into its own organisation.
- * They are the same for every customer of the MSP, so a run reads them once per MSP (the memo is
- * keyed by the run's instant, as NET-04's account use).
+ * They are the same for every customer of the MSP, so a run reads them once per MSP (run-memo.ts).
  */
-const memo = new Map<string, Promise<unknown>>();
-export function perRun<T>(input: CheckInput, what: string, read: () => Promise<T>): Promise<T> {
-  const key = `${what}|${input.mspOrgId}|${input.now.getTime()}`;
-  let hit = memo.get(key) as Promise<T> | undefined;
-  if (!hit) {
-    if (memo.size > 256) memo.clear();
-    hit = read();
-    // A failed read is not remembered: the next evaluation tries again.
-    hit.catch(() => memo.delete(key));
-    memo.set(key, hit);
-  }
-  return hit;
-}
 
 interface Finding {
   host: string;
@@ -33,8 +20,8 @@ interface Finding {
 
 /** The MSP's open findings that are KEV-listed or critical, aged from first seen (KEV: or its listing). */
 async function mspFindings(input: CheckInput) {
-  const vulns = await snapshotOf<VulnerabilityItem>(input.db, input.mspOrgId, 'vulnerabilities');
-  const assets = await snapshotOf<unknown>(input.db, input.mspOrgId, 'assets');
+  const vulns = await runSnapshot<VulnerabilityItem>(input, input.mspOrgId, 'vulnerabilities');
+  const assets = await runSnapshot<unknown>(input, input.mspOrgId, 'assets');
   const kev = await openKevFindings(input.db, input.mspOrgId).orderBy('v.item_key').execute();
   const byKey = new Map<string, Finding>();
   for (const r of kev) {
@@ -63,7 +50,7 @@ export const upd04: Check = {
   reads: ['vulnerabilities', 'assets'],
   async run(input) {
     const hours = num(input.parameters, 'delivery_tooling_patch_hours');
-    const { vulns, assets, open } = await perRun(input, 'upd04', () => mspFindings(input));
+    const { vulns, assets, open } = await perRun(input, `upd04|${input.mspOrgId}`, () => mspFindings(input));
     const over = open
       .map((f) => ({ ...f, hours: (input.now.getTime() - f.from) / 3_600_000 }))
       .filter((f) => f.hours > hours)
@@ -102,9 +89,7 @@ export const bck04: Check = {
   reads: ['backups'],
   async run(input) {
     const testDays = num(input.parameters, 'msp_restore_test_days');
-    const snap: Snapshot<BackupItem> = await perRun(input, 'bck04', () =>
-      snapshotOf<BackupItem>(input.db, input.mspOrgId, 'backups'),
-    );
+    const snap: Snapshot<BackupItem> = await runSnapshot<BackupItem>(input, input.mspOrgId, 'backups');
     const now = input.now.getTime();
     const age = (iso: string | null) => (ms(iso) === null ? null : Math.floor((now - ms(iso)!) / DAY_MS));
     const short = snap.items.flatMap((b) => {

@@ -1,7 +1,7 @@
 import type { AccountItem, RosterItem } from '@accord/contracts';
 import type { Check, CheckInput, EvidenceRef } from '../check.types.ts';
-import { firstOf, importRef, ms, older, snapshotOf, type Snapshot } from './inventory-data.ts';
-import { perRun } from './msp-estate.checks.ts';
+import { firstOf, importRef, ms, older, type Snapshot } from './inventory-data.ts';
+import { runSnapshot } from './run-memo.ts';
 import { num } from './params.ts';
 
 /**
@@ -10,8 +10,7 @@ import { num } from './params.ts';
  * read once per MSP per run.
  */
 const lower = (s: string) => s.trim().toLowerCase();
-const mspRoster = (input: CheckInput) =>
-  perRun(input, 'roster', () => snapshotOf<RosterItem>(input.db, input.mspOrgId, 'roster'));
+const mspRoster = (input: CheckInput) => runSnapshot<RosterItem>(input, input.mspOrgId, 'roster');
 
 /** The older collection time of the snapshots that exist (a result resting on them is as old). */
 const oldestOf = (snaps: Snapshot<unknown>[]) =>
@@ -27,8 +26,8 @@ export const obs02: Check = {
   reads: ['identity', 'roster'],
   async run(input) {
     const hours = num(input.parameters, 'leaver_disable_hours');
-    const identity = await snapshotOf<AccountItem>(input.db, input.customerOrgId, 'identity');
-    const own = await snapshotOf<RosterItem>(input.db, input.customerOrgId, 'roster');
+    const identity = await runSnapshot<AccountItem>(input, input.customerOrgId, 'identity');
+    const own = await runSnapshot<RosterItem>(input, input.customerOrgId, 'roster');
     const msp = await mspRoster(input);
     const cutoff = input.now.getTime() - hours * 3_600_000;
     const leavers = [
@@ -83,7 +82,7 @@ export const aut04: Check = {
   controlId: 'AUT-04',
   reads: ['identity', 'roster'],
   async run(input) {
-    const identity = await snapshotOf<AccountItem>(input.db, input.customerOrgId, 'identity');
+    const identity = await runSnapshot<AccountItem>(input, input.customerOrgId, 'identity');
     const roster = await mspRoster(input);
     const owners = new Map<string, RosterItem[]>();
     for (const p of roster.items)

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { AccountItem } from '@accord/contracts';
 import type { Check } from '../check.types.ts';
-import { firstOf, importRef, nameSet, older, snapshotOf } from './inventory-data.ts';
-import { DAY_MS, lastDelivery, list, num } from './params.ts';
+import { firstOf, importRef, nameSet, older } from './inventory-data.ts';
+import { DAY_MS, list, num } from './params.ts';
+import { runLastDelivery, runSnapshot } from './run-memo.ts';
 
 const enabled = (a: AccountItem) => a.enabled !== false;
 const isPrivileged = (a: AccountItem) => a.privileged || a.privilegedRoles.length > 0;
@@ -45,7 +46,7 @@ export const mfa04: Check = {
     const want = num(input.parameters, 'phishing_resistant_ratio');
     const allowed = list(input.parameters, 'allowed_mfa_methods');
     const ok = new Set(allowed.map(methodKind));
-    const snap = await snapshotOf<AccountItem>(input.db, input.customerOrgId, 'identity');
+    const snap = await runSnapshot<AccountItem>(input, input.customerOrgId, 'identity');
     const scope = snap.items.filter((a) => enabled(a) && (isPrivileged(a) || a.mspOwned));
     const expected = { phishingResistantRatio: want, allowedMfaMethods: allowed };
     if (scope.length > 0 && scope.every((a) => a.mfaMethods.length === 0))
@@ -95,7 +96,7 @@ export const prv01: Check = {
   async run(input) {
     const approved = list(input.parameters, 'approved_msp_roles');
     const okRole = nameSet(approved);
-    const snap = await snapshotOf<AccountItem>(input.db, input.customerOrgId, 'identity');
+    const snap = await runSnapshot<AccountItem>(input, input.customerOrgId, 'identity');
     const scope = snap.items.filter((a) => enabled(a) && a.mspOwned);
     const over = scope
       .map((a) => ({ a, roles: a.privilegedRoles.filter((r) => !okRole.has(r)) }))
@@ -140,7 +141,7 @@ export const prv02: Check = {
   controlId: 'PRV-02',
   reads: ['identity', 'events'],
   async run(input) {
-    const snap = await snapshotOf<AccountItem>(input.db, input.customerOrgId, 'identity');
+    const snap = await runSnapshot<AccountItem>(input, input.customerOrgId, 'identity');
     const scope = snap.items.filter((a) => enabled(a) && isPrivileged(a));
     const privileged = new Set(scope.map((a) => a.account.trim().toLowerCase()));
     const rows = scope.length
@@ -179,7 +180,7 @@ export const prv02: Check = {
           summary: `${h.account}: ${Number(h.n)} sign-in(s) to ${h.app}`,
         })),
       ],
-      dataAt: older(snap.at, await lastDelivery(input.db, input.customerOrgId)),
+      dataAt: older(snap.at, await runLastDelivery(input, input.customerOrgId)),
       scope: scope.length,
     };
   },
