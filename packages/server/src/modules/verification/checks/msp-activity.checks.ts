@@ -7,7 +7,7 @@ import type { Check, CheckInput, CheckOutcome } from '../check.types.ts';
 import { attestedHalf, withAttestedHalf } from './attested-half.ts';
 import { firstOf } from './inventory-data.ts';
 import { DAY_MS, list, num } from './params.ts';
-import { runLastDelivery, runSnapshot } from './run-memo.ts';
+import { perRun, runLastDelivery, runSnapshot } from './run-memo.ts';
 
 /** How far back the MSP-activity checks look. */
 export const ACTIVITY_WINDOW_DAYS = 30;
@@ -269,7 +269,10 @@ let builtins: CompiledRule[] | null = null;
 const builtinRule = (id: string) => (builtins ??= compileBuiltinRules()).find((r) => r.id === id);
 
 /** MSP accounts seen signing in (or failing to) in the window: the scope of AUT-01 and AUT-02. */
-async function mspAccountsSeen(input: CheckInput): Promise<string[]> {
+function mspAccountsSeen(input: CheckInput): Promise<string[]> {
+  return perRun(input, `msp-accounts|${input.customerOrgId}`, () => readMspAccountsSeen(input));
+}
+async function readMspAccountsSeen(input: CheckInput): Promise<string[]> {
   const rows = await input.db
     .selectFrom('events')
     .select(sql<string>`lower(username)`.as('account'))
@@ -283,14 +286,16 @@ async function mspAccountsSeen(input: CheckInput): Promise<string[]> {
   return rows.map((r) => r.account).sort();
 }
 
+/** The tenant's rule settings (AUT-01 and AUT-02 read them), once per run. */
 async function ruleSettings(input: CheckInput, ids: string[]) {
-  const rows = await input.db
-    .selectFrom('detection_rule_settings')
-    .select(['rule_id', 'enabled', 'timespan', 'threshold'])
-    .where('org_id', '=', input.customerOrgId)
-    .where('rule_id', 'in', ids)
-    .execute();
-  return new Map(rows.map((r) => [r.rule_id, r]));
+  const rows = await perRun(input, `rule-settings|${input.customerOrgId}`, () =>
+    input.db
+      .selectFrom('detection_rule_settings')
+      .select(['rule_id', 'enabled', 'timespan', 'threshold'])
+      .where('org_id', '=', input.customerOrgId)
+      .execute(),
+  );
+  return new Map(rows.filter((r) => ids.includes(r.rule_id)).map((r) => [r.rule_id, r]));
 }
 
 /**
