@@ -57,9 +57,11 @@ export const obs02: Check = {
       reason:
         rosters.length === 0
           ? 'neither the customer nor the MSP has imported a staff roster'
-          : open.length === 0
-            ? `none of the ${leavers.length} leavers has an enabled account ${hours} h after leaving`
-            : `${open.length} of ${leavers.length} leavers still have enabled accounts more than ${hours} h after leaving`,
+          : !identity.at
+            ? "the customer's identity inventory has not been imported"
+            : open.length === 0
+              ? `none of the ${leavers.length} leavers has an enabled account ${hours} h after leaving`
+              : `${open.length} of ${leavers.length} leavers still have enabled accounts more than ${hours} h after leaving`,
       observed: {
         leavers: leavers.length,
         withEnabledAccounts: open.length,
