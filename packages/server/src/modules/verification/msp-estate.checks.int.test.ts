@@ -69,6 +69,16 @@ describe.each(dbTargets())('MSP estate checks ($name)', (target) => {
         expect.stringMatching(/^rmm-01: CVE-2025-48384 \(KEV since 2025-08-25\) open 7\d h$/),
       ]),
     );
+    // A delivery asset past its vendor's end of support fails, whatever its findings.
+    await mspImport(w, 'vulnerabilities', VULNS, []);
+    await mspImport(w, 'assets', 'hostname,internet_facing,edr_agent,end_of_support', [
+      'rmm-01,yes,yes,2031-10-14',
+      'vault-01,no,yes,2024-10-08',
+    ]);
+    const eol = await run('UPD-04', w.input('UPD-04'), 'continuous');
+    expect(eol).toMatchObject({ status: 'fail', observed: { overWindow: 0, unsupported: 1 } });
+    expect(eol.reason).toBe('1 MSP delivery asset(s) past their end of support: vault-01');
+    expect(eol.evidence.map((e) => e.summary)).toContain('vault-01: support ended 2024-10-08');
     expect((await run('UPD-04', w.input('UPD-04', later(2 * H)), 'continuous')).reason).toMatch(/^stale/);
     expect((await run('UPD-04', { ...w.input('UPD-04'), db: brokenDb(rt.database.db) })).status).toBe(
       'error',

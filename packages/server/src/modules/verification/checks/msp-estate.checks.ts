@@ -1,4 +1,4 @@
-import type { BackupItem, VulnerabilityItem } from '@accord/contracts';
+import type { AssetItem, BackupItem, VulnerabilityItem } from '@accord/contracts';
 import { openKevFindings } from '../../inventory/kev.service.ts';
 import type { Check, CheckInput, EvidenceRef } from '../check.types.ts';
 import { firstOf, importRef, ms, older, type Snapshot } from './inventory-data.ts';
@@ -21,7 +21,7 @@ interface Finding {
 /** The MSP's open findings that are KEV-listed or critical, aged from first seen (KEV: or its listing). */
 async function mspFindings(input: CheckInput) {
   const vulns = await runSnapshot<VulnerabilityItem>(input, input.mspOrgId, 'vulnerabilities');
-  const assets = await runSnapshot<unknown>(input, input.mspOrgId, 'assets');
+  const assets = await runSnapshot<AssetItem>(input, input.mspOrgId, 'assets');
   const kev = await openKevFindings(input.db, input.mspOrgId).orderBy('v.item_key').execute();
   const byKey = new Map<string, Finding>();
   for (const r of kev) {
@@ -42,8 +42,8 @@ async function mspFindings(input: CheckInput) {
  * UPD-04: no KEV-listed or critical vulnerability on the MSP's delivery infrastructure stays open
  * longer than `delivery_tooling_patch_hours`. A finding with no first-seen date counts as open
  * since ever. Scope: the assets of the MSP's own asset inventory; `dataAt` the older of the MSP's
- * asset and vulnerability imports. Unsupported tool versions need end-of-life data Accord does not
- * import: that target is not checked.
+ * asset and vulnerability imports. An MSP asset past its `end_of_support` (asset inventory) is an
+ * unsupported version and fails too.
  */
 export const upd04: Check = {
   controlId: 'UPD-04',
@@ -55,22 +55,48 @@ export const upd04: Check = {
       .map((f) => ({ ...f, hours: (input.now.getTime() - f.from) / 3_600_000 }))
       .filter((f) => f.hours > hours)
       .sort((a, b) => b.hours - a.hours);
+    const unsupported = assets.items.filter(
+      (a) => a.endOfSupport != null && ms(a.endOfSupport)! <= input.now.getTime(),
+    );
     return {
-      status: over.length === 0 ? 'pass' : 'fail',
+      status: over.length === 0 && unsupported.length === 0 ? 'pass' : 'fail',
       reason:
         !assets.at || !vulns.at
           ? `the MSP has not imported its own ${!assets.at ? 'asset' : 'vulnerability'} inventory`
-          : over.length === 0
-            ? `${open.length} open KEV or critical finding(s) on the MSP's ${assets.items.length} delivery assets, none older than ${hours} h`
-            : `${over.length} KEV or critical finding(s) on the MSP's delivery assets open longer than ${hours} h`,
-      observed: { mspAssets: assets.items.length, openKevOrCritical: open.length, overWindow: over.length },
-      expected: { deliveryToolingPatchHours: hours },
+          : over.length === 0 && unsupported.length === 0
+            ? `${open.length} open KEV or critical finding(s) on the MSP's ${assets.items.length} delivery assets, none older than ${hours} h; none past its end of support`
+            : [
+                over.length
+                  ? `${over.length} KEV or critical finding(s) on the MSP's delivery assets open longer than ${hours} h`
+                  : '',
+                unsupported.length
+                  ? `${unsupported.length} MSP delivery asset(s) past their end of support: ${firstOf(
+                      unsupported,
+                      10,
+                    )
+                      .map((a) => a.hostname)
+                      .join(', ')}`
+                  : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
+      observed: {
+        mspAssets: assets.items.length,
+        openKevOrCritical: open.length,
+        overWindow: over.length,
+        unsupported: unsupported.length,
+      },
+      expected: { deliveryToolingPatchHours: hours, unsupportedVersions: 0 },
       evidence: [
         ...importRef('assets', assets),
         ...importRef('vulnerabilities', vulns),
         ...firstOf(over).map((f) => ({
           type: 'import' as const,
           summary: `${f.host}: ${f.cve} (${f.why}) open ${f.from ? `${Math.floor(f.hours)} h` : 'since an unknown date'}`,
+        })),
+        ...firstOf(unsupported).map((a) => ({
+          type: 'import' as const,
+          summary: `${a.hostname}: support ended ${a.endOfSupport!.slice(0, 10)}`,
         })),
       ],
       dataAt: older(assets.at, vulns.at),
