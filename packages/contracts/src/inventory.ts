@@ -13,6 +13,8 @@ export const IMPORT_KINDS = [
   'backups',
   'remote_access',
   'scubagear',
+  // The staff roster: people (and workloads) with their accounts and leaving dates (OBS-02, AUT-04).
+  'roster',
 ] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -24,6 +26,7 @@ export const IMPORT_PATHS: Record<ImportKind, string> = {
   backups: 'backups',
   remote_access: 'remote-access',
   scubagear: 'scubagear',
+  roster: 'roster',
 };
 
 /** Formats a kind accepts (`?format=`); without it the format follows Content-Type and content. */
@@ -34,6 +37,7 @@ export const IMPORT_FORMATS: Record<ImportKind, readonly string[]> = {
   backups: ['csv', 'json'],
   remote_access: ['csv'],
   scubagear: ['json'],
+  roster: ['csv', 'json'],
 };
 
 /** A file may be this large as sent (gzip included); decompressed, eight times this at most. */
@@ -75,6 +79,12 @@ export const AssetItem = z.object({
   edrAgent: z.boolean(),
   edrLastSeen: NullableTime,
   lastPatched: NullableTime,
+  /** When a vulnerability scan last covered the asset (UPD-03, PIC-01); absent in older imports. */
+  lastScanned: NullableTime.optional(),
+  /** When the vendor's support for the asset's OS or firmware ends or ended (OBS-05). */
+  endOfSupport: NullableTime.optional(),
+  /** The recorded compensating control of an unsupported internal asset (OBS-05). */
+  compensatingControl: z.string().max(500).nullable().optional(),
 });
 export type AssetItem = z.infer<typeof AssetItem>;
 
@@ -106,6 +116,20 @@ export const RemoteAccessItem = z.object({
   lastSeen: NullableTime,
 });
 export type RemoteAccessItem = z.infer<typeof RemoteAccessItem>;
+
+/**
+ * One person (or registered workload) of an organisation's staff roster, with the accounts they
+ * use in the customers' directories. `leftAt` is when they left (null: still there).
+ */
+export const ROSTER_ENTRY_KINDS = ['person', 'workload'] as const;
+export const RosterItem = z.object({
+  person: z.string().min(1).max(320),
+  kind: z.enum(ROSTER_ENTRY_KINDS),
+  accounts: z.array(z.string().min(1).max(320)).max(100),
+  role: z.string().max(200).nullable(),
+  leftAt: NullableTime,
+});
+export type RosterItem = z.infer<typeof RosterItem>;
 
 export const SCUBA_RESULTS = ['Pass', 'Fail', 'Warning', 'N/A', 'Error'] as const;
 export const ScubaControlItem = z.object({
@@ -192,6 +216,7 @@ export const RemoteAccessQuery = z.object({ host: Text, tool: Text, ...Paging })
 export const ScubaQuery = z
   .object({ result: z.enum(SCUBA_RESULTS).optional(), product: Text, ...Paging })
   .strict();
+export const RosterQuery = z.object({ q: Text, left: Bool, ...Paging }).strict();
 export const KevExposureQuery = z.object({ internetFacing: Bool, ...Paging }).strict();
 
 const page = <T extends z.ZodTypeAny>(item: T) =>
@@ -216,6 +241,7 @@ export const VulnerabilitiesPage = page(
 export const BackupsPage = page(BackupItem);
 export const RemoteAccessPage = page(RemoteAccessItem);
 export const ScubaPage = page(ScubaControlItem);
+export const RosterPage = page(RosterItem);
 
 export const KevExposure = z.object({
   host: z.string(),

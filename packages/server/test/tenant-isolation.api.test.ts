@@ -388,6 +388,13 @@ const INVENTORY_ROUTES: RouteCase[] = [
     })),
 ];
 ROUTES.push(...INVENTORY_ROUTES);
+/** The staff roster (its import route is among IMPORT_PATHS above). */
+ROUTES.push({
+  method: 'GET',
+  route: '/api/v1/orgs/{id}/inventory/roster',
+  permission: 'inventory:read',
+  params: (s) => ({ id: s.org }),
+});
 const CONTROL = '/api/v1/agreements/{id}/controls/{controlId}';
 const EVIDENCE_ROUTES: RouteCase[] = [
   {

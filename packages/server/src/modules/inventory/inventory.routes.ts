@@ -20,6 +20,8 @@ import {
   KevExposureQuery,
   RemoteAccessPage,
   RemoteAccessQuery,
+  RosterPage,
+  RosterQuery,
   ScubaPage,
   ScubaQuery,
   VulnerabilitiesPage,
@@ -31,6 +33,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AccordApp } from '../../platform/http/app.ts';
 import { ctxOf } from '../../platform/http/http-context.ts';
 import { fieldContains, fieldIs, type InventoryService } from './inventory.service.ts';
+import { sql } from 'kysely';
 import type { KevService } from './kev.service.ts';
 
 const tags = ['inventory'];
@@ -261,6 +264,28 @@ export function inventoryRoutes(
       inventory.list(ctxOf(req), req.params.id, 'scubagear', req.query, [
         ...when(req.query.result !== undefined && fieldIs('result', req.query.result)),
         ...when(req.query.product !== undefined && fieldContains('product', req.query.product)),
+      ]),
+  );
+  app.get(
+    '/api/v1/orgs/:id/inventory/roster',
+    {
+      schema: {
+        tags,
+        summary: 'The staff roster: people and workloads, their accounts and leaving dates',
+        params: IdParams,
+        querystring: RosterQuery,
+        response: { 200: RosterPage },
+      },
+    },
+    async (req) =>
+      inventory.list(ctxOf(req), req.params.id, 'roster', req.query, [
+        ...when(req.query.q !== undefined && fieldContains('person', req.query.q)),
+        ...when(
+          req.query.left !== undefined &&
+            (req.query.left
+              ? sql<SqlBool>`data->>'leftAt' is not null`
+              : sql<SqlBool>`data->>'leftAt' is null`),
+        ),
       ]),
   );
 }

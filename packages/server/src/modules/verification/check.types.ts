@@ -23,7 +23,9 @@ export type DataKind =
   | 'vulnerabilities'
   | 'backups'
   | 'remote_access'
-  | 'scubagear';
+  | 'scubagear'
+  // the staff roster (the customer's or the MSP's own)
+  | 'roster';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

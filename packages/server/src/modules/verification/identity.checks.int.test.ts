@@ -223,7 +223,7 @@ describe.each(dbTargets())('identity checks ($name)', (target) => {
       rt.services.verification.runDue(now, { agreementIds: [w.agreementId] });
     const statusOf = async (id: string) =>
       (await rt.services.verification.status(w.c, w.agreementId)).find((s) => s.controlId === id)!;
-    // First evaluation of both, and of LOG-05 (hybrid, without a check: by attestation).
+    // First evaluation of both, and of LOG-05 (its own check: MSP events and the review attestation).
     expect(await runDue()).toMatchObject({ evaluated: 3 });
     expect(await runDue()).toMatchObject({ evaluated: 0 }); // nothing new
     expect((await statusOf('OBS-01')).status).toBe('unknown');

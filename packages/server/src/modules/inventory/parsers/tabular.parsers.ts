@@ -2,12 +2,13 @@ import {
   AssetItem,
   BackupItem,
   RemoteAccessItem,
+  RosterItem,
   VulnerabilityItem,
   type ImportKind,
 } from '@accord/contracts';
 import type { Column } from '../csv.ts';
 import type { Upload } from '../upload.ts';
-import { keyOf, optText, requiredBool, RowError, text, time } from '../values.ts';
+import { keyOf, list, optText, requiredBool, RowError, text, time } from '../values.ts';
 import { normaliseTool } from './remote-tools.ts';
 import { Collector, tabularRows, type Parsed, type Row } from './parser.types.ts';
 
@@ -33,6 +34,9 @@ export const ASSET_COLUMNS: Column[] = [
   { name: 'edr_agent', aliases: ['edr', 'edr_present'], required: true },
   { name: 'edr_last_seen' },
   { name: 'last_patched' },
+  { name: 'last_scanned', aliases: ['last_scan'] },
+  { name: 'end_of_support', aliases: ['eol', 'end_of_life'] },
+  { name: 'compensating_control' },
 ];
 export const VULN_COLUMNS: Column[] = [
   { name: 'host', aliases: ['hostname', 'asset'], required: true },
@@ -53,6 +57,14 @@ export const REMOTE_ACCESS_COLUMNS: Column[] = [
   { name: 'tool', aliases: ['product', 'application'], required: true },
   { name: 'version' },
   { name: 'last_seen' },
+];
+
+export const ROSTER_COLUMNS: Column[] = [
+  { name: 'person', aliases: ['name', 'employee', 'employee_id'], required: true },
+  { name: 'accounts', aliases: ['account', 'upn', 'logins'], required: true },
+  { name: 'kind', aliases: ['type'] },
+  { name: 'role', aliases: ['job_title', 'title'] },
+  { name: 'left_at', aliases: ['leaving_date', 'termination_date', 'left'] },
 ];
 
 /** critical/high/medium(moderate)/low/info(informational, none), or a CVSS base score. */
@@ -97,6 +109,9 @@ const KINDS: Partial<Record<ImportKind, TabularKind>> = {
           edrAgent: requiredBool(r.get('edr_agent'), 'edr_agent'),
           edrLastSeen: time(r.get('edr_last_seen'), 'edr_last_seen'),
           lastPatched: time(r.get('last_patched'), 'last_patched'),
+          lastScanned: time(r.get('last_scanned'), 'last_scanned'),
+          endOfSupport: time(r.get('end_of_support'), 'end_of_support'),
+          compensatingControl: optText(r.get('compensating_control')),
         },
       };
     },
@@ -160,6 +175,30 @@ const KINDS: Partial<Record<ImportKind, TabularKind>> = {
         },
       };
     },
+  },
+};
+
+KINDS.roster = {
+  what: 'roster',
+  columns: ROSTER_COLUMNS,
+  jsonKeys: ['roster', 'people', 'value'],
+  collector: () => new Collector<unknown>(RosterItem),
+  build: (r) => {
+    const person = text(r.get('person'), 'person');
+    const accounts = list(r.get('accounts'));
+    const kind = optText(r.get('kind'))?.toLowerCase() ?? 'person';
+    if (kind !== 'person' && kind !== 'workload')
+      throw new RowError(`kind must be person or workload, not ${JSON.stringify(kind)}`);
+    return {
+      key: keyOf(person),
+      data: {
+        person,
+        kind,
+        accounts: [...new Set(accounts.map((a) => a.trim()).filter(Boolean))],
+        role: optText(r.get('role')),
+        leftAt: time(r.get('left_at'), 'left_at'),
+      },
+    };
   },
 };
 

@@ -6,6 +6,12 @@ import { log06, net01, pic02, upd01, upd02 } from './assets.checks.ts';
 import { bck01, bck02, bck03 } from './backup.checks.ts';
 import { log08, pic04 } from './detection.checks.ts';
 import { withScubaGear } from './scubagear.ts';
+import { trn01, trn04 } from './agreement.checks.ts';
+import { mfa04, prv01, prv02 } from './privilege.checks.ts';
+import { aut01, aut02, log05, mfa02, mfa05 } from './msp-activity.checks.ts';
+import { bck04, upd04 } from './msp-estate.checks.ts';
+import { obs05, pic01, upd03 } from './exposure.checks.ts';
+import { aut04, obs02 } from './people.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -30,5 +36,22 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     bck03,
     log08,
     pic04,
+    trn01,
+    trn04,
+    mfa04,
+    prv01,
+    prv02,
+    log05,
+    mfa02,
+    mfa05,
+    aut01,
+    aut02,
+    upd04,
+    bck04,
+    pic01,
+    upd03,
+    obs05,
+    obs02,
+    aut04,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
