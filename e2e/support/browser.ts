@@ -56,7 +56,8 @@ export async function signIn(page: Page, baseUrl: string, p: Person, path = '/')
     await page.getByLabel('Authentication code').fill(codeFor(p));
     await page.getByRole('button', { name: 'Continue' }).click();
   }
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  // The sign-out button is in the top bar at every width (the navigation folds away on phones).
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 export async function newSignedIn(

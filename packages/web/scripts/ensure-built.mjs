@@ -34,7 +34,20 @@ export async function ensureBuilt({ force = false, quiet = false } = {}) {
     return { built: false, ms: 0 };
   }
   const t0 = performance.now();
-  await vite.build({ root, logLevel: quiet ? 'silent' : 'warn', configFile: join(root, 'vite.config.ts') });
+  // Always a production build (React's production bundle), even from a test run (NODE_ENV=test).
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite.build({
+      root,
+      mode: 'production',
+      logLevel: quiet ? 'silent' : 'warn',
+      configFile: join(root, 'vite.config.ts'),
+    });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
   const ms = Math.round(performance.now() - t0);
   if (!quiet) console.log(`accord: web application built in ${(ms / 1000).toFixed(1)} s (packages/web/dist)`);
   return { built: true, ms };

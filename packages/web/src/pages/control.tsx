@@ -46,11 +46,11 @@ export function ControlPage() {
           <>
             {current ? <Current c={current} /> : <Empty>This control is not in the active version.</Empty>}
             <StatusHistory history={history} />
+            <EvidenceSection base={base} />
+            <AttestationSection base={base} />
           </>
         )}
       </Async>
-      <EvidenceSection base={base} />
-      <AttestationSection base={base} />
     </>
   );
 }

@@ -160,7 +160,7 @@ function HeatMap({ groups, rows }: { groups: string[]; rows: PortfolioRow[] }) {
                     <td key={g} className={`cell ${c.state}`}>
                       <button
                         type="button"
-                        aria-label={`${r.customerName}, ${g}: ${STATE_LABEL[c.state]}, ${c.pass} of ${c.total} met`}
+                        aria-label={`${c.pass}/${c.total} met: ${r.customerName}, ${g}, ${STATE_LABEL[c.state]}`}
                         onClick={() => setCell({ row: r, group: g })}
                       >
                         {c.pass}/{c.total}
