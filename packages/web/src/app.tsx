@@ -1,24 +1,32 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { SessionProvider, useSession } from './session.tsx';
 import { Layout } from './components/layout.tsx';
 import { Loading, NotFound } from './components/ui.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { EnrolPage } from './pages/enrol.tsx';
 import { PortfolioPage } from './pages/portfolio.tsx';
-import { CustomerHomePage } from './pages/customer-home.tsx';
-import { AgreementsPage } from './pages/agreements.tsx';
-import { AgreementBuilderPage } from './pages/agreement-builder.tsx';
-import { AgreementPage } from './pages/agreement.tsx';
-import { ComparePage } from './pages/compare.tsx';
-import { ControlPage } from './pages/control.tsx';
-import { AlertsPage } from './pages/alerts.tsx';
-import { AlertPage } from './pages/alert.tsx';
-import { RulesPage } from './pages/rules.tsx';
-import { LogsPage } from './pages/logs.tsx';
-import { SourcesPage } from './pages/sources.tsx';
-import { AuditPage } from './pages/audit.tsx';
-import { SettingsPage } from './pages/settings.tsx';
+
+// The portfolio and sign-in are in the first download; every other screen loads when first opened.
+const EnrolPage = lazy(() => import('./pages/enrol.tsx').then((m) => ({ default: m.EnrolPage })));
+const CustomerHomePage = lazy(() =>
+  import('./pages/customer-home.tsx').then((m) => ({ default: m.CustomerHomePage })),
+);
+const AgreementsPage = lazy(() =>
+  import('./pages/agreements.tsx').then((m) => ({ default: m.AgreementsPage })),
+);
+const AgreementBuilderPage = lazy(() =>
+  import('./pages/agreement-builder.tsx').then((m) => ({ default: m.AgreementBuilderPage })),
+);
+const AgreementPage = lazy(() => import('./pages/agreement.tsx').then((m) => ({ default: m.AgreementPage })));
+const ComparePage = lazy(() => import('./pages/compare.tsx').then((m) => ({ default: m.ComparePage })));
+const ControlPage = lazy(() => import('./pages/control.tsx').then((m) => ({ default: m.ControlPage })));
+const AlertsPage = lazy(() => import('./pages/alerts.tsx').then((m) => ({ default: m.AlertsPage })));
+const AlertPage = lazy(() => import('./pages/alert.tsx').then((m) => ({ default: m.AlertPage })));
+const RulesPage = lazy(() => import('./pages/rules.tsx').then((m) => ({ default: m.RulesPage })));
+const LogsPage = lazy(() => import('./pages/logs.tsx').then((m) => ({ default: m.LogsPage })));
+const SourcesPage = lazy(() => import('./pages/sources.tsx').then((m) => ({ default: m.SourcesPage })));
+const AuditPage = lazy(() => import('./pages/audit.tsx').then((m) => ({ default: m.AuditPage })));
+const SettingsPage = lazy(() => import('./pages/settings.tsx').then((m) => ({ default: m.SettingsPage })));
 
 /** Signed in with a membership, or off to sign-in (with the path to come back to). */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -61,11 +69,20 @@ export function App() {
       <SessionProvider>
         <Routes>
           <Route path="/sign-in" element={<SignInPage />} />
-          <Route path="/mfa/enrol" element={<EnrolPage />} />
+          <Route
+            path="/mfa/enrol"
+            element={
+              <Suspense fallback={<Loading what="the page" />}>
+                <EnrolPage />
+              </Suspense>
+            }
+          />
           <Route
             element={
               <RequireAuth>
-                <Layout />
+                <Suspense fallback={<Loading what="the page" />}>
+                  <Layout />
+                </Suspense>
               </RequireAuth>
             }
           >

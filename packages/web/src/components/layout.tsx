@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
 import { useSession } from '../session.tsx';
+import { Loading } from './ui.tsx';
 
 const ROLE_LABEL: Record<string, string> = {
   msp_admin: 'MSP admin',
@@ -104,7 +105,9 @@ export function Layout() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useLoad } from '../api/use-api.ts';
 import {
@@ -255,7 +255,13 @@ const LEVEL_COLOR: Record<string, string> = {
 function Signals({ rows }: { rows: PortfolioRow[] }) {
   const ids = useMemo(() => rows.map((r) => r.customerId), [rows]);
   const names = useMemo(() => new Map(rows.map((r) => [r.customerId, r.customerName])), [rows]);
-  const s = useLoad(`signals:${ids.length}`, (sig) => loadCustomerSignals(ids, 50, sig));
+  // Read after the heat map is on screen: these per-customer reads must not delay it.
+  const [go, setGo] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setGo(true), 300);
+    return () => clearTimeout(t);
+  }, []);
+  const s = useLoad(go ? `signals:${ids.length}` : null, (sig) => loadCustomerSignals(ids, 50, sig));
   if (s.error) return <ErrorBox error={s.error} retry={s.reload} />;
   if (!s.data) return <Loading what="alerts and log coverage" />;
   const totals = SEVERITIES.map((l) => s.data!.signals.reduce((n, x) => n + (x.openAlerts[l] ?? 0), 0));
