@@ -11,6 +11,26 @@ import { useSession } from '../session.tsx';
 
 const lastVisitKey = (orgId: string) => `accord:lastVisit:${orgId}`;
 
+/** The newest audit entries: the trail is read forward by sequence, so page to its end (at most
+ * 10 pages of 500; a longer trail shows the entries of its first 5,000). */
+async function latestAudit(orgId: string, signal: AbortSignal): Promise<AuditEntry[]> {
+  let after = 0;
+  let last: AuditEntry[] = [];
+  for (let i = 0; i < 10; i++) {
+    const page = await api<AuditEntry[]>(
+      `/orgs/${orgId}/audit${qs({ afterSeq: after || undefined, limit: 500 })}`,
+      {
+        signal,
+      },
+    );
+    if (page.length === 0) break;
+    last = [...last, ...page].slice(-500);
+    after = page[page.length - 1]!.seq;
+    if (page.length < 500) break;
+  }
+  return last;
+}
+
 export function CustomerHomePage() {
   const { orgId = '' } = useParams();
   const org = useLoad(`org:${orgId}`, (s) => api<Org>(`/orgs/${orgId}`, { signal: s }));
@@ -177,9 +197,7 @@ function MspActivity({ orgId, since }: { orgId: string; since: string | null }) 
       can('logs:read')
         ? api<EventPage>(`/orgs/${orgId}/events${qs({ isMsp: 'true', limit: 8 })}`, { signal })
         : Promise.resolve({ events: [], nextCursor: null }),
-      can('audit:read')
-        ? api<AuditEntry[]>(`/orgs/${orgId}/audit${qs({ limit: 500 })}`, { signal })
-        : Promise.resolve([] as AuditEntry[]),
+      can('audit:read') ? latestAudit(orgId, signal) : Promise.resolve([] as AuditEntry[]),
     ]);
     const actions = audit
       .filter((e) => e.actor.orgId && e.actor.orgId !== orgId)

@@ -12,7 +12,7 @@ import type {
   NotificationChannel,
 } from '../api/types.ts';
 import { Async, Empty, ErrorBox, Field, fmtDay, fmtTime, NotFound, PageTitle } from '../components/ui.tsx';
-import { useMember } from '../session.tsx';
+import { useMember, useSession } from '../session.tsx';
 
 const ROLES_BY_KIND = {
   msp: ['msp_admin', 'msp_engineer', 'auditor'],
@@ -87,6 +87,7 @@ export function SettingsPage() {
 
 function Members({ orgId }: { orgId: string }) {
   const m = useMember();
+  const me = useSession().session?.user.id;
   const list = useLoad(`members:${orgId}`, (s) => api<MemberRow[]>(`/orgs/${orgId}/members`, { signal: s }));
   const [form, setForm] = useState({
     email: '',
@@ -145,7 +146,7 @@ function Members({ orgId }: { orgId: string }) {
                     <td>{r.status}</td>
                     {manage && (
                       <td>
-                        {r.email !== undefined && (
+                        {r.userId !== me && (
                           <button
                             type="button"
                             disabled={remove.busy}
