@@ -56,7 +56,10 @@ function HeatMap({ groups, rows }: { groups: string[]; rows: PortfolioRow[] }) {
   const [shown, setShown] = useState(PAGE);
   const [cell, setCell] = useState<{ row: PortfolioRow; group: string } | null>(null);
 
-  const visibleGroups = groupFilter ? groups.filter((g) => g === groupFilter) : groups;
+  const visibleGroups = useMemo(
+    () => (groupFilter ? groups.filter((g) => g === groupFilter) : groups),
+    [groups, groupFilter],
+  );
   const filtered = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const out = rows.filter(
