@@ -150,7 +150,10 @@ describe('web application in Chromium', () => {
   it('an expired session sends the user to sign in with a message, then back to the page', async () => {
     const ari = person('ari.auditor@insurer.example');
     const { page, problems } = await as(ari.email);
-    await page.getByRole('link', { name: 'Audit trail' }).first().waitFor();
+    // A page whose reads are all done (the portfolio reads more after it is drawn).
+    await page.goto(`${srv.url}/agreements`);
+    await page.getByRole('heading', { name: 'Agreements' }).waitFor();
+    await page.locator('table').waitFor();
     await page.waitForLoadState('networkidle');
     const user = await srv.rt.database.db
       .selectFrom('users')
