@@ -4,6 +4,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.accord-data/**', '.tmp/**', 'coverage/**'] },
+  { ignores: ['packages/web/dist/**', 'e2e/screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,5 +31,10 @@ export default tseslint.config(
   {
     files: ['packages/server/src/modules/**/*.ts', 'packages/server/src/platform/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/cli/**'] }] },
+  },
+  // The web application runs in the browser.
+  {
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );
