@@ -61,6 +61,10 @@ import { createEvidenceService } from './modules/evidence/evidence.service.ts';
 import { createAttestationsService } from './modules/evidence/attestations.service.ts';
 import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
+import { createSuppliersService } from './modules/suppliers/suppliers.service.ts';
+import { createAssessmentsService } from './modules/suppliers/assessments.service.ts';
+import { createRankingService } from './modules/suppliers/ranking.service.ts';
+import { suppliersRoutes } from './modules/suppliers/suppliers.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -127,6 +131,9 @@ export function createServices(
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
+  const suppliers = createSuppliersService({ db, audit });
+  const supplierAssessments = createAssessmentsService({ db, audit, catalog });
+  const supplierRanking = createRankingService({ db });
   return {
     audit,
     users,
@@ -155,6 +162,9 @@ export function createServices(
     evidence,
     attestations,
     evidenceExpiry,
+    suppliers,
+    supplierAssessments,
+    supplierRanking,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -234,6 +244,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     detectionRoutes(app, rt.services);
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
+    suppliersRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

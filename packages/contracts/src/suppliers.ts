@@ -1,0 +1,351 @@
+import { z } from 'zod';
+import { EvidenceUrl } from './evidence.ts';
+
+/**
+ * Supply chain risk (AA22-131A: "understand and proactively manage supply chain risk ... across
+ * security, legal, and procurement groups, using risk assessments to identify and prioritize the
+ * allocation of resources"): each organisation's supplier register, risk assessments built from the
+ * catalog, the three-function sign-off and the ranked view. docs/supply-chain.md.
+ */
+
+/** `msp`: the customer's MSP itself; `supplier`: an ICT supplier; `sub_processor`: processes data on the owner's behalf. */
+export const SUPPLIER_KINDS = ['msp', 'supplier', 'sub_processor'] as const;
+export type SupplierKind = (typeof SUPPLIER_KINDS)[number];
+
+/** Highest first: the order the ranked view and the reassessment cadence use. */
+export const CRITICALITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Criticality = (typeof CRITICALITIES)[number];
+
+/** Kinds of data a supplier holds or can reach. */
+export const DATA_CATEGORIES = [
+  'personal',
+  'special_category',
+  'financial',
+  'payment_card',
+  'health',
+  'credentials',
+  'confidential',
+  'security_logs',
+  'backups',
+] as const;
+
+/** The three functions whose sign-off completes an assessment (the advisory's three groups). */
+export const SIGNOFF_FUNCTIONS = ['security', 'legal', 'procurement'] as const;
+export type SignoffFunction = (typeof SIGNOFF_FUNCTIONS)[number];
+
+export const ANSWERS = ['yes', 'partial', 'no', 'not_applicable'] as const;
+export const TREATMENT_TYPES = ['accept', 'mitigate', 'transfer', 'avoid'] as const;
+export const TREATMENT_STATUSES = ['open', 'done', 'cancelled'] as const;
+/** draft (being filled in) -> submitted (frozen, awaiting sign-off) -> complete (all three signed). */
+export const ASSESSMENT_STATUSES = ['draft', 'submitted', 'complete'] as const;
+export const RISK_BANDS = ['low', 'medium', 'high', 'critical'] as const;
+export type RiskBand = (typeof RISK_BANDS)[number];
+
+const Uuid = z.string().uuid();
+const noControlChars = (s: string) =>
+  ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const Line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(noControlChars, { message: 'must not contain control characters' });
+const Prose = (max: number) => z.string().trim().min(1).max(max);
+
+/** A calendar day, YYYY-MM-DD. */
+export const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+    message: 'is not a calendar date',
+  });
+
+export const SupplierParams = z.object({ id: Uuid, supplierId: Uuid });
+export const AssessmentParams = z.object({ id: Uuid, assessmentId: Uuid });
+export const TreatmentParams = AssessmentParams.extend({ treatmentId: Uuid });
+export const SuppliersQuery = z
+  .object({
+    includeRetired: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+  })
+  .strict();
+
+export const SupplierBody = z
+  .object({
+    name: Line(200),
+    kind: z.enum(SUPPLIER_KINDS),
+    /** For kind `msp`: the MSP organisation in Accord this entry stands for (one of the customer's MSPs). */
+    mspOrgId: Uuid.nullable().optional(),
+    /** The services it provides (RMM, backup, SOC, payroll SaaS, ...). */
+    services: z.array(Line(200)).max(50).default([]),
+    /** Products and tools it supplies, as inventories name them (e.g. ScreenConnect): SCR-01 matches them. */
+    products: z.array(Line(200)).max(50).default([]),
+    /** Privileged access to the owner's networks or systems. */
+    privilegedAccess: z.boolean().default(false),
+    accessDescription: Prose(2000).nullable().optional(),
+    dataCategories: z.array(z.enum(DATA_CATEGORIES)).max(DATA_CATEGORIES.length).default([]),
+    contractStart: Day.nullable().optional(),
+    contractEnd: Day.nullable().optional(),
+    criticality: z.enum(CRITICALITIES),
+    /** MSP registers only: show this entry to the MSP's customers (transparency). */
+    published: z.boolean().default(false),
+    notes: Prose(4000).nullable().optional(),
+  })
+  .strict()
+  .refine((b) => !b.contractStart || !b.contractEnd || b.contractEnd >= b.contractStart, {
+    message: 'the contract cannot end before it starts: contractEnd must be on or after contractStart',
+    path: ['contractEnd'],
+  })
+  .refine((b) => b.kind === 'msp' || !b.mspOrgId, {
+    message: 'mspOrgId is only given for an entry of kind msp',
+    path: ['mspOrgId'],
+  });
+export type SupplierBody = z.infer<typeof SupplierBody>;
+
+export const RetireBody = z.object({ reason: Prose(1000) }).strict();
+export const RegisterReviewBody = z.object({ note: Prose(2000).optional() }).strict();
+
+const CadenceDays = z.number().int().min(30, 'at least 30 days').max(1095, 'at most 1095 days (3 years)');
+export const RegisterSettingsBody = z
+  .object({
+    /** Days an assessment stays current, by the supplier's criticality. */
+    reassessmentDays: z
+      .object({ critical: CadenceDays, high: CadenceDays, medium: CadenceDays, low: CadenceDays })
+      .partial()
+      .strict(),
+  })
+  .strict();
+
+export const Supplier = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  name: z.string(),
+  kind: z.enum(SUPPLIER_KINDS),
+  mspOrgId: Uuid.nullable(),
+  services: z.array(z.string()),
+  products: z.array(z.string()),
+  privilegedAccess: z.boolean(),
+  accessDescription: z.string().nullable(),
+  dataCategories: z.array(z.string()),
+  contractStart: z.string().nullable(),
+  contractEnd: z.string().nullable(),
+  criticality: z.enum(CRITICALITIES),
+  published: z.boolean(),
+  notes: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  retiredAt: z.string().nullable(),
+  retiredReason: z.string().nullable(),
+});
+
+export const SupplierRegister = z.object({
+  orgId: Uuid,
+  reviewedAt: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  changedAt: z.string().nullable(),
+  reassessmentDays: z.record(z.enum(CRITICALITIES), z.number()),
+  counts: z.object({ active: z.number(), critical: z.number(), published: z.number(), retired: z.number() }),
+  reviews: z.array(z.object({ at: z.string(), by: z.string(), note: z.string().nullable() })),
+});
+
+/** What an MSP published, as its customers see it. */
+export const PublishedSupplier = z.object({
+  msp: z.object({ id: Uuid, name: z.string() }),
+  id: Uuid,
+  name: z.string(),
+  kind: z.enum(SUPPLIER_KINDS),
+  services: z.array(z.string()),
+  products: z.array(z.string()),
+  privilegedAccess: z.boolean(),
+  dataCategories: z.array(z.string()),
+  criticality: z.enum(CRITICALITIES),
+  contractEnd: z.string().nullable(),
+  updatedAt: z.string(),
+  /** The MSP's latest completed assessment of it: when, and the residual risk band. */
+  lastAssessedAt: z.string().nullable(),
+  residualBand: z.enum(RISK_BANDS).nullable(),
+});
+
+// ---- assessments ----
+
+/** A score on the documented 5x5 matrix (docs/supply-chain.md). */
+export const ScoreBody = z
+  .object({
+    likelihood: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'likelihood is 1 (rare) to 5 (almost certain) on the 5x5 matrix')
+      .max(5, 'likelihood is 1 (rare) to 5 (almost certain) on the 5x5 matrix'),
+    impact: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'impact is 1 (negligible) to 5 (severe) on the 5x5 matrix')
+      .max(5, 'impact is 1 (negligible) to 5 (severe) on the 5x5 matrix'),
+  })
+  .strict();
+
+export const AnswerEvidence = z.union([
+  z.object({ evidenceId: Uuid }).strict(),
+  z.object({ url: EvidenceUrl, title: Line(200) }).strict(),
+]);
+export const AnswerBody = z
+  .object({
+    controlId: z.string().regex(/^[A-Z]{3}-\d{2}$/, 'control ids look like SCR-01'),
+    answer: z.enum(ANSWERS),
+    comment: Prose(4000).nullable().optional(),
+    evidence: z.array(AnswerEvidence).max(20).default([]),
+  })
+  .strict();
+
+export const UpdateAssessmentBody = z
+  .object({
+    answers: z.array(AnswerBody).max(200).optional(),
+    inherent: ScoreBody.optional(),
+    residual: ScoreBody.optional(),
+    rationale: Prose(4000).nullable().optional(),
+  })
+  .strict();
+export const ReopenBody = z.object({ reason: Prose(1000) }).strict();
+export const SignoffBody = z
+  .object({ function: z.enum(SIGNOFF_FUNCTIONS), comment: Prose(2000).optional() })
+  .strict();
+export const TreatmentBody = z
+  .object({
+    type: z.enum(TREATMENT_TYPES),
+    description: Prose(2000),
+    /** A member of the organisation who owns the treatment. */
+    ownerUserId: Uuid,
+    dueDate: Day,
+  })
+  .strict();
+export const CloseTreatmentBody = z
+  .object({ status: z.enum(['done', 'cancelled']), note: Prose(2000) })
+  .strict();
+
+export const Risk = z.object({
+  likelihood: z.number(),
+  impact: z.number(),
+  score: z.number(),
+  band: z.enum(RISK_BANDS),
+});
+
+export const Treatment = z.object({
+  id: Uuid,
+  assessmentId: Uuid,
+  supplierId: Uuid,
+  type: z.enum(TREATMENT_TYPES),
+  description: z.string(),
+  owner: z.object({ userId: Uuid, name: z.string(), email: z.string() }),
+  dueDate: z.string(),
+  status: z.enum(TREATMENT_STATUSES),
+  /** Open after its due date, or closed after it. */
+  late: z.boolean(),
+  closedAt: z.string().nullable(),
+  closedNote: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const Signoff = z.object({
+  function: z.enum(SIGNOFF_FUNCTIONS),
+  userId: Uuid,
+  signedBy: z.string(),
+  revision: z.number(),
+  /** Given on the assessment's current revision (a reopened assessment needs new sign-offs). */
+  current: z.boolean(),
+  comment: z.string().nullable(),
+  signedAt: z.string(),
+});
+
+const StoredEvidence = z.union([
+  z.object({ evidenceId: Uuid, title: z.string().nullable() }),
+  z.object({ url: z.string(), title: z.string() }),
+]);
+
+export const Assessment = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  supplierId: Uuid,
+  supplierName: z.string(),
+  revision: z.number(),
+  status: z.enum(ASSESSMENT_STATUSES),
+  catalogVersion: z.string(),
+  questions: z.array(
+    z.object({
+      controlId: z.string(),
+      group: z.string(),
+      title: z.string(),
+      objective: z.string(),
+      answer: z
+        .object({
+          answer: z.enum(ANSWERS),
+          comment: z.string().nullable(),
+          evidence: z.array(StoredEvidence),
+          answeredBy: z.string(),
+          answeredAt: z.string(),
+        })
+        .nullable(),
+    }),
+  ),
+  summary: z.object({
+    questions: z.number(),
+    answered: z.number(),
+    yes: z.number(),
+    partial: z.number(),
+    no: z.number(),
+    notApplicable: z.number(),
+  }),
+  inherent: Risk.nullable(),
+  residual: Risk.nullable(),
+  rationale: z.string().nullable(),
+  treatments: z.array(Treatment),
+  signoffs: z.array(Signoff),
+  missingSignoffs: z.array(z.enum(SIGNOFF_FUNCTIONS)),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  submittedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  /** When a complete assessment stops being current (its criticality's reassessment cadence). */
+  reassessmentDueAt: z.string().nullable(),
+});
+
+export const Questionnaire = z.object({
+  catalogVersion: z.string(),
+  questions: z.array(
+    z.object({ controlId: z.string(), group: z.string(), title: z.string(), objective: z.string() }),
+  ),
+});
+
+export const RankedSupplier = z.object({
+  rank: z.number(),
+  /** Residual score (1-25) x criticality weight (critical 4 ... low 1); docs/supply-chain.md. */
+  priority: z.number(),
+  supplier: Supplier.pick({
+    id: true,
+    name: true,
+    kind: true,
+    criticality: true,
+    privilegedAccess: true,
+    published: true,
+  }),
+  inherent: Risk.nullable(),
+  residual: Risk.nullable(),
+  /** Where the priority's residual score came from: a complete assessment, or an assumption. */
+  basis: z.enum(['assessed', 'assessment_in_progress', 'unassessed']),
+  assessment: z.object({
+    state: z.enum(['current', 'overdue', 'never']),
+    lastCompletedId: Uuid.nullable(),
+    lastCompletedAt: z.string().nullable(),
+    dueAt: z.string().nullable(),
+    inProgress: z.object({ id: Uuid, status: z.enum(ASSESSMENT_STATUSES) }).nullable(),
+  }),
+  openTreatments: z.array(Treatment),
+  lateTreatments: z.number(),
+});
+export const SupplierRanking = z.object({
+  orgId: Uuid,
+  generatedAt: z.string(),
+  suppliers: z.array(RankedSupplier),
+});
