@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { CRITICALITIES, SUPPLIER_KINDS, SupplierBody } from '@accord/contracts';
 import { systemContext } from '../platform/context.ts';
+import type { Runtime } from '../server.ts';
 import { CliError, withRuntime, type StoreFlags } from './cli-runtime.ts';
 
 /**
@@ -18,6 +19,11 @@ const tenantOf = (o: { tenant: string }) => {
     throw new CliError(`--tenant must be an organisation id, not ${JSON.stringify(o.tenant)}`, 2);
   return o.tenant;
 };
+/** Checks --tenant before the store is opened: a usage error exits 2 without touching it. */
+function inStore<T>(o: Flags, fn: (rt: Runtime, org: string) => Promise<T>): Promise<T> {
+  const org = tenantOf(o);
+  return withRuntime(o, (rt) => fn(rt, org));
+}
 const list = (v: string | undefined) =>
   v === undefined
     ? undefined
@@ -125,8 +131,8 @@ export function registerSupplierCommands(program: Command, storeOptions: (cmd: C
     .option('--all', 'include retired entries')
     .option('--json', 'print the entries as JSON')
     .action((o: Flags & { all?: boolean }) =>
-      withRuntime(o, async (rt) => {
-        const rows = await rt.services.suppliers.list(ctx(), tenantOf(o), Boolean(o.all));
+      inStore(o, async (rt, org) => {
+        const rows = await rt.services.suppliers.list(ctx(), org, Boolean(o.all));
         if (o.json) return print(rows);
         for (const s of rows)
           process.stdout.write(
@@ -163,29 +169,29 @@ export function registerSupplierCommands(program: Command, storeOptions: (cmd: C
     .option('--publish', "an MSP's entry shown to its customers")
     .option('--msp-org <orgId>', 'for --kind msp: the MSP organisation it stands for')
     .option('--notes <text>', 'notes')
-    .action((o: AddOptions) =>
-      withRuntime(o, async (rt) => {
-        const parsed = SupplierBody.safeParse({
-          name: o.name,
-          kind: o.kind,
-          criticality: o.criticality,
-          services: list(o.services) ?? [],
-          products: list(o.products) ?? [],
-          privilegedAccess: Boolean(o.privilegedAccess),
-          dataCategories: list(o.data) ?? [],
-          contractStart: o.contractStart,
-          contractEnd: o.contractEnd,
-          published: Boolean(o.publish),
-          mspOrgId: o.mspOrg,
-          notes: o.notes,
-        });
-        if (!parsed.success) {
-          const i = parsed.error.issues[0]!;
-          throw new CliError(`${i.path.join('/') || 'supplier'}: ${i.message}`, 2);
-        }
-        print(await rt.services.suppliers.create(ctx(), tenantOf(o), parsed.data));
-      }),
-    );
+    .action((o: AddOptions) => {
+      const parsed = SupplierBody.safeParse({
+        name: o.name,
+        kind: o.kind,
+        criticality: o.criticality,
+        services: list(o.services) ?? [],
+        products: list(o.products) ?? [],
+        privilegedAccess: Boolean(o.privilegedAccess),
+        dataCategories: list(o.data) ?? [],
+        contractStart: o.contractStart,
+        contractEnd: o.contractEnd,
+        published: Boolean(o.publish),
+        mspOrgId: o.mspOrg,
+        notes: o.notes,
+      });
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw new CliError(`${i.path.join('/') || 'supplier'}: ${i.message}`, 2);
+      }
+      return inStore(o, async (rt, org) =>
+        print(await rt.services.suppliers.create(ctx(), org, parsed.data)),
+      );
+    });
 
   tenant(
     supplier
@@ -194,9 +200,10 @@ export function registerSupplierCommands(program: Command, storeOptions: (cmd: C
         'Add the suppliers in a CSV or JSON file; bad entries are reported with their line and reason',
       ),
   ).action(async (file: string, o: Flags) => {
+    tenantOf(o);
     const entries = await readEntries(file);
-    await withRuntime(o, async (rt) => {
-      const r = await rt.services.suppliers.importEntries(ctx(), tenantOf(o), entries);
+    await inStore(o, async (rt, org) => {
+      const r = await rt.services.suppliers.importEntries(ctx(), org, entries);
       print({
         added: r.added.map((s) => ({ id: s.id, name: s.name })),
         rejected: r.rejected.map((x) => ({
@@ -211,8 +218,8 @@ export function registerSupplierCommands(program: Command, storeOptions: (cmd: C
   tenant(supplier.command('review').description('Record a review of the register (SCR-01)'))
     .option('--note <text>', 'what the review covered')
     .action((o: Flags & { note?: string }) =>
-      withRuntime(o, async (rt) => {
-        const r = await rt.services.suppliers.review(ctx(), tenantOf(o), o.note);
+      inStore(o, async (rt, org) => {
+        const r = await rt.services.suppliers.review(ctx(), org, o.note);
         print({ orgId: r.orgId, reviewedAt: r.register?.reviewed_at, counts: r.counts });
       }),
     );
@@ -222,8 +229,8 @@ export function registerSupplierCommands(program: Command, storeOptions: (cmd: C
   )
     .option('--json', 'print the ranking as JSON')
     .action((o: Flags) =>
-      withRuntime(o, async (rt) => {
-        const ranked = await rt.services.supplierRanking.ranking(ctx(), tenantOf(o));
+      inStore(o, async (rt, org) => {
+        const ranked = await rt.services.supplierRanking.ranking(ctx(), org);
         const rows = ranked.map((r) => ({
           rank: r.rank,
           priority: r.priority,

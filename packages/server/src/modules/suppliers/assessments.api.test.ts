@@ -23,7 +23,7 @@ describe.each(dbTargets())('supplier assessments over HTTP ($name)', (target) =>
   beforeAll(async () => {
     srv = await startTestServer(target);
     w = await supplyWorld(srv);
-  });
+  }, 300_000); // ten accounts with argon2id passwords, signed in: slow on a loaded machine
   afterAll(() => srv.stop());
 
   const newSupplier = async (name: string, criticality = 'critical') => {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, startTestServer, type TestServer } from '../../../test/support/harness.ts';
-import { supplierInput, supplyWorld, type SupplyWorld } from '../../../test/support/suppliers.ts';
+import {
+  completeAssessment,
+  signers,
+  supplierInput,
+  supplyWorld,
+  type SupplyWorld,
+} from '../../../test/support/suppliers.ts';
 
 describe.each(dbTargets())('supplier register over HTTP ($name)', (target) => {
   let srv: TestServer;
@@ -9,7 +15,7 @@ describe.each(dbTargets())('supplier register over HTTP ($name)', (target) => {
   beforeAll(async () => {
     srv = await startTestServer(target);
     w = await supplyWorld(srv);
-  });
+  }, 300_000); // ten accounts with argon2id passwords, signed in: slow on a loaded machine
   afterAll(() => srv.stop());
 
   it('keeps a register: add, read, replace, retire, each change in the audit trail', async () => {
@@ -217,6 +223,19 @@ describe.each(dbTargets())('supplier register over HTTP ($name)', (target) => {
     expect((await w.custAdmin.get(mspBase)).status).toBe(404);
     expect((await w.custAdmin.get(`${mspBase}/${pub.body.id}`)).status).toBe(404);
 
+    // Once the MSP's security, legal and procurement have signed its assessment, the customer sees the result.
+    const msp = await signers(w.rt, w.msp.org.id, 'msp');
+    const done = await completeAssessment(w.rt, w.m, msp.ctx, w.msp.org.id, pub.body.id, {
+      ownerUserId: w.msp.admin.id,
+      inherent: { likelihood: 4, impact: 5 },
+      residual: { likelihood: 3, impact: 4 },
+    });
+    const assessed = (await w.custMember.get(`${w.org()}/published-suppliers`)).body[0];
+    expect(assessed).toMatchObject({
+      residualBand: 'high',
+      lastAssessedAt: done.row.completed_at!.toISOString(),
+    });
+
     // Withdrawing the entry (unpublish) removes it from the customer's view at once.
     const unpub = await w.mspAdmin.put(`${mspBase}/${pub.body.id}`, {
       ...supplierInput('RMM Platform Inc'),
@@ -225,6 +244,29 @@ describe.each(dbTargets())('supplier register over HTTP ($name)', (target) => {
     });
     expect(unpub.status).toBe(200);
     expect((await w.custMember.get(`${w.org()}/published-suppliers`)).body).toEqual([]);
+  });
+
+  it('lets any member but an auditor hold a function, security included', async () => {
+    const password = 'correct horse battery staple';
+    const admin = await w.custAdmin.post(`${w.org()}/members`, {
+      email: `ciso-${randomUUID().slice(0, 8)}@test.example`,
+      name: 'CISO',
+      role: 'customer_admin',
+      function: 'security',
+      password,
+    });
+    expect(admin.status, admin.text).toBe(201);
+    expect(admin.body.function).toBe('security');
+    const auditor = await w.custAdmin.post(`${w.org()}/members`, {
+      email: `audit-${randomUUID().slice(0, 8)}@test.example`,
+      name: 'Auditor',
+      role: 'auditor',
+      function: 'legal',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      password,
+    });
+    expect(auditor.status).toBe(400);
+    expect(auditor.body.error.message).toMatch(/an auditor has no function/);
   });
 
   it('records register reviews and the reassessment cadence, within bounds', async () => {
