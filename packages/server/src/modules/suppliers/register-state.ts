@@ -40,17 +40,22 @@ export const reassessmentDaysOf = (r: RegisterRow | null | undefined): Record<Cr
 export const dueAtOf = (completedAt: Date, days: number) =>
   new Date(new Date(completedAt).getTime() + days * DAY_MS);
 
-/** Reads one organisation's register with its assessments and treatments (three plain reads). */
+/**
+ * Reads one organisation's register with its assessments and treatments. Every write to a register
+ * records itself in `supplier_registers` first, so an organisation without that row has no register
+ * at all and costs one query (most tenants of a portfolio check, until they start one).
+ */
 export async function registerState(db: Executor, orgId: string, now: Date): Promise<RegisterState> {
-  const [register, suppliers, assessments, treatments] = await Promise.all([
-    suppliersRepo.register(db, orgId),
+  const register = await suppliersRepo.register(db, orgId);
+  const days = reassessmentDaysOf(register);
+  if (!register) return { register: null, reassessmentDays: days, suppliers: [] };
+  const [suppliers, assessments, treatments] = await Promise.all([
     suppliersRepo.list(db, orgId),
     assessmentsRepo.list(db, orgId),
     assessmentsRepo.treatments(db, orgId),
   ]);
-  const days = reassessmentDaysOf(register);
   return {
-    register: register ?? null,
+    register,
     reassessmentDays: days,
     suppliers: suppliers.map((s) => {
       const mine = assessments.filter((a) => a.supplier_id === s.id);

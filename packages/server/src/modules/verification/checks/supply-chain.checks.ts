@@ -1,12 +1,11 @@
-import type { RemoteAccessItem } from '@accord/contracts';
+import { SIGNOFF_FUNCTIONS, type RemoteAccessItem } from '@accord/contracts';
 import type { Check, CheckInput, EvidenceRef } from '../check.types.ts';
 import { firstOf, importRef, snapshotOf } from './inventory-data.ts';
 import { DAY_MS, days, num } from './params.ts';
-import { suppliersRepo } from '../../suppliers/suppliers.repo.ts';
 import { registerState, type SupplierState } from '../../suppliers/register-state.ts';
-import { SIGNOFF_FUNCTIONS } from '@accord/contracts';
 import { entryKeys, nameKey, toolRegistered } from '../../suppliers/tool-vendors.ts';
 import { assessmentsRepo } from '../../suppliers/assessments.repo.ts';
+import { customerRegister, mspSupplyChain } from './supply-chain-data.ts';
 import type { RegisterRow } from '../../suppliers/suppliers.types.ts';
 
 /**
@@ -34,16 +33,15 @@ export const scr01: Check = {
   async run(input) {
     const limit = num(input.parameters, 'register_review_days');
     const { db, customerOrgId, mspOrgId, now } = input;
-    const entries = await suppliersRepo.list(db, customerOrgId);
-    const published = await suppliersRepo.publishedBy(db, [mspOrgId]);
-    const [register] = await suppliersRepo.registers(db, [customerOrgId]);
+    const { register, entries } = await customerRegister(input);
+    const msp = await mspSupplyChain(input);
+    const published = msp.published;
     const snap = await snapshotOf<RemoteAccessItem>(db, customerOrgId, 'remote_access');
-    const msp = await db.selectFrom('orgs').select('name').where('id', '=', mspOrgId).executeTakeFirst();
     const keys = new Set([...entries, ...published].flatMap((e) => [...entryKeys(e)]));
     const mspRegistered = entries.some(
       (e) =>
         e.kind === 'msp' &&
-        (e.msp_org_id === mspOrgId || (!e.msp_org_id && !!msp && nameKey(e.name) === nameKey(msp.name))),
+        (e.msp_org_id === mspOrgId || (!e.msp_org_id && !!msp.name && nameKey(e.name) === nameKey(msp.name))),
     );
     const hostsByTool = new Map<string, Set<string>>();
     for (const t of snap.items) hostsByTool.set(t.tool, (hostsByTool.get(t.tool) ?? new Set()).add(t.host));
@@ -52,7 +50,7 @@ export const scr01: Check = {
     const reviewAge = reviewedAt ? days(now.getTime() - reviewedAt.getTime()) : null;
     const reviewOk = reviewAge !== null && reviewAge <= limit;
 
-    const missing = [...(mspRegistered ? [] : [`the MSP (${msp?.name ?? mspOrgId})`]), ...unregistered];
+    const missing = [...(mspRegistered ? [] : [`the MSP (${msp.name ?? mspOrgId})`]), ...unregistered];
     const evidence: EvidenceRef[] = [
       {
         type: 'supplier_register',
@@ -139,35 +137,31 @@ export const scr02: Check = {
   reads: ['suppliers'],
   async run(input: CheckInput) {
     const interval = num(input.parameters, 'assessment_interval_days');
-    const { db, customerOrgId, mspOrgId, now } = input;
+    const { db, customerOrgId, now } = input;
     const customer = await registerState(db, customerOrgId, now);
-    const mspState = await registerState(db, mspOrgId, now);
+    const msp = await mspSupplyChain(input);
     const critical = [
       ...customer.suppliers
         .filter((s) => s.supplier.criticality === 'critical')
         .map((s) => standing(s, interval, now, 'customer')),
-      ...mspState.suppliers
-        .filter((s) => s.supplier.criticality === 'critical' && s.supplier.published)
+      ...msp.publishedStates
+        .filter((s) => s.supplier.criticality === 'critical')
         .map((s) => standing(s, interval, now, 'msp')),
     ];
     const without = critical.filter((c) => !c.current);
     const awaiting = without.filter((c) => c.submitted);
-    const signoffs = await assessmentsRepo.signoffs(
-      db,
-      customerOrgId,
-      awaiting.filter((c) => c.owner === 'customer').map((c) => c.submitted!.id),
-    );
-    const mspSignoffs = await assessmentsRepo.signoffs(
-      db,
-      mspOrgId,
-      awaiting.filter((c) => c.owner === 'msp').map((c) => c.submitted!.id),
-    );
+    const signoffs = [
+      ...(await assessmentsRepo.signoffs(
+        db,
+        customerOrgId,
+        awaiting.filter((c) => c.owner === 'customer').map((c) => c.submitted!.id),
+      )),
+      ...msp.signoffs,
+    ];
     const missingOf = (c: (typeof critical)[number]) => {
       const a = c.submitted!;
       const signed = new Set(
-        [...signoffs, ...mspSignoffs]
-          .filter((s) => s.assessment_id === a.id && s.revision === a.revision)
-          .map((s) => s.function),
+        signoffs.filter((s) => s.assessment_id === a.id && s.revision === a.revision).map((s) => s.function),
       );
       return SIGNOFF_FUNCTIONS.filter((f) => !signed.has(f));
     };
@@ -205,7 +199,7 @@ export const scr02: Check = {
     const used = (owner: 'customer' | 'msp') => critical.some((c) => c.owner === owner);
     const registersUsed = [
       ...(used('customer') ? [customer.register ?? undefined] : []),
-      ...(used('msp') ? [mspState.register ?? undefined] : []),
+      ...(used('msp') ? [msp.register ?? undefined] : []),
     ];
     const stalest = Math.min(...registersUsed.map((r) => lastTouched(r) ?? 0));
     const base = { observed, expected, evidence, scope: critical.length };
@@ -244,9 +238,8 @@ export const scr03: Check = {
   reads: ['suppliers'],
   async run(input) {
     const limit = num(input.parameters, 'vendor_list_update_days');
-    const { db, mspOrgId, now } = input;
-    const published = await suppliersRepo.publishedBy(db, [mspOrgId]);
-    const [r] = await suppliersRepo.registers(db, [mspOrgId]);
+    const { mspOrgId, now } = input;
+    const { published, register: r } = await mspSupplyChain(input);
     const updated = Math.max(
       time(r?.published_changed_at) ?? 0,
       time(r?.reviewed_at) ?? 0,
