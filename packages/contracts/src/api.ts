@@ -102,8 +102,10 @@ export const AddMemberBody = z
     message: 'auditor access needs an expiry (expiresAt)',
     path: ['expiresAt'],
   })
-  .refine((b) => b.role === 'customer_member' || b.function === undefined, {
-    message: 'a function is only set for customer members',
+  // Any member but an auditor may hold a function: an admin can be the security lead who signs off
+  // supplier assessments, and the MSP's own staff sign off the MSP's supplier assessments.
+  .refine((b) => b.role !== 'auditor' || b.function === undefined, {
+    message: 'an auditor has no function (auditors only read)',
     path: ['function'],
   });
 export const UserParams = z.object({ id: Id, userId: Id });

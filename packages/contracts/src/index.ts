@@ -10,3 +10,5 @@ export * from './detection.ts';
 export * from './inventory.ts';
 export * from './evidence.ts';
 export * from './oscal.ts';
+export * from './suppliers.ts';
+export * from './supplier-assessments.ts';

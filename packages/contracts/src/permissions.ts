@@ -9,7 +9,14 @@ export type OrgKind = (typeof ORG_KINDS)[number];
 export const ROLES = ['msp_admin', 'msp_engineer', 'customer_admin', 'customer_member', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const MEMBER_FUNCTIONS = ['executive', 'technical_lead', 'procurement', 'legal'] as const;
+export const MEMBER_FUNCTIONS = [
+  'executive',
+  'technical_lead',
+  'procurement',
+  'legal',
+  // Supply chain: supplier risk assessments are signed off by security, legal and procurement.
+  'security',
+] as const;
 export type MemberFunction = (typeof MEMBER_FUNCTIONS)[number];
 
 export const PERMISSIONS = [
@@ -35,6 +42,10 @@ export const PERMISSIONS = [
   'evidence:read',
   'evidence:write',
   'attest',
+  // Supply chain: the supplier register, risk assessments, and the three-function sign-off.
+  'suppliers:read',
+  'suppliers:manage',
+  'suppliers:signoff',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +58,7 @@ const READ: Permission[] = [
   'alerts:read',
   'inventory:read',
   'evidence:read',
+  'suppliers:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -62,9 +74,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'inventory:manage',
     // Engineers collect evidence; attesting and reviewing attestations are admin acts, like accepting.
     'evidence:write',
+    // A sign-off also needs the member's function to be security, legal or procurement.
+    'suppliers:signoff',
   ],
   customer_admin: [...PERMISSIONS],
-  customer_member: [...READ, 'users:read'],
+  customer_member: [
+    ...READ,
+    'users:read',
+    // Procurement and legal staff are often members, not admins: they sign off supplier assessments.
+    'suppliers:signoff',
+  ],
   auditor: READ,
 };
 

@@ -66,6 +66,10 @@ import { oscalRoutes } from './modules/oscal/oscal.routes.ts';
 import { createReportsService } from './modules/reports/reports.service.ts';
 import { reportsRoutes } from './modules/reports/reports.routes.ts';
 import { deriveSigningKey } from './platform/signing.ts';
+import { createSuppliersService } from './modules/suppliers/suppliers.service.ts';
+import { createAssessmentsService } from './modules/suppliers/assessments.service.ts';
+import { createRankingService } from './modules/suppliers/ranking.service.ts';
+import { suppliersRoutes } from './modules/suppliers/suppliers.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -141,6 +145,9 @@ export function createServices(
     coverage,
     signingKey: deriveSigningKey(secretKey),
   });
+  const suppliers = createSuppliersService({ db, audit });
+  const supplierAssessments = createAssessmentsService({ db, audit, catalog });
+  const supplierRanking = createRankingService({ db });
   return {
     audit,
     users,
@@ -171,6 +178,9 @@ export function createServices(
     evidenceExpiry,
     oscal,
     reports,
+    suppliers,
+    supplierAssessments,
+    supplierRanking,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -252,6 +262,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     oscalRoutes(app, rt.services);
     reportsRoutes(app, rt.services);
+    suppliersRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

@@ -12,6 +12,7 @@ import {
 } from './support/factories.ts';
 import { ApiClient, signIn, type ApiResponse } from './support/api-client.ts';
 import { recordDetections } from '../src/modules/detection/alerts.repo.ts';
+import { supplierInput } from './support/suppliers.ts';
 
 /**
  * Tenant isolation, end to end over HTTP. Two MSPs (A with customers A1 and A2, B with B1) share
@@ -45,6 +46,10 @@ interface Side {
   /** A file evidence item of IRP-01 in `agreement`, and an attestation of IRP-01 citing it. */
   evidence: string;
   attestation: string;
+  /** A register entry, a draft assessment of it and a treatment (set by supplyChainObjects). */
+  supplier?: string;
+  assessment?: string;
+  treatment?: string;
 }
 
 interface RouteCase {
@@ -471,6 +476,137 @@ const EVIDENCE_ROUTES: RouteCase[] = [
   },
 ];
 ROUTES.push(...EVIDENCE_ROUTES);
+/** Supply chain: supplier registers, risk assessments, treatments and sign-offs. */
+const SUPPLY = '/api/v1/orgs/{id}';
+const SUPPLY_ROUTES: RouteCase[] = [
+  ...['suppliers', 'supplier-register', 'published-suppliers', 'supplier-ranking'].map((path): RouteCase => ({
+    method: 'GET',
+    route: `${SUPPLY}/${path}`,
+    permission: 'suppliers:read',
+    params: (s) => ({ id: s.org }),
+  })),
+  ...['suppliers/{supplierId}', 'suppliers/{supplierId}/assessments'].map((path): RouteCase => ({
+    method: 'GET',
+    route: `${SUPPLY}/${path}`,
+    permission: 'suppliers:read',
+    params: (s) => ({ id: s.org, supplierId: s.supplier! }),
+  })),
+  {
+    method: 'GET',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}`,
+    permission: 'suppliers:read',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment! }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/suppliers`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => supplierInput(`Intruder ${randomUUID().slice(0, 8)}`),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/suppliers/import`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ suppliers: [supplierInput(`Intruder ${randomUUID().slice(0, 8)}`)] }),
+  },
+  {
+    method: 'PUT',
+    route: `${SUPPLY}/suppliers/{supplierId}`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, supplierId: s.supplier! }),
+    body: () => supplierInput('Renamed by an intruder', { criticality: 'low' }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/suppliers/{supplierId}/retire`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, supplierId: s.supplier! }),
+    body: () => ({ reason: 'not yours' }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/suppliers/{supplierId}/assessments`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, supplierId: s.supplier! }),
+  },
+  {
+    method: 'PUT',
+    route: `${SUPPLY}/supplier-register`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ reassessmentDays: { critical: 30 } }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/supplier-register/reviews`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ note: 'not yours' }),
+  },
+  {
+    method: 'PUT',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment! }),
+    body: () => ({ inherent: { likelihood: 1, impact: 1 } }),
+  },
+  ...(['submit', 'reopen'] as const).map((verb): RouteCase => ({
+    method: 'POST',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}/${verb}`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment! }),
+    body: () => (verb === 'reopen' ? { reason: 'not yours' } : {}),
+  })),
+  {
+    method: 'POST',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}/signoffs`,
+    permission: 'suppliers:signoff',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment! }),
+    body: () => ({ function: 'security' }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}/treatments`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment! }),
+    body: () => ({
+      type: 'accept',
+      description: 'not yours',
+      ownerUserId: randomUUID(),
+      dueDate: inOneDay().slice(0, 10),
+    }),
+  },
+  {
+    method: 'POST',
+    route: `${SUPPLY}/supplier-assessments/{assessmentId}/treatments/{treatmentId}/close`,
+    permission: 'suppliers:manage',
+    params: (s) => ({ id: s.org, assessmentId: s.assessment!, treatmentId: s.treatment! }),
+    body: () => ({ status: 'done', note: 'not yours' }),
+  },
+];
+ROUTES.push(...SUPPLY_ROUTES);
+
+/** A supplier, a draft assessment of it and one treatment in each organisation of the table. */
+async function supplyChainObjects(srv: TestServer, w: World): Promise<void> {
+  const objects = async (side: Side, admin: TestUser, kind: 'msp' | 'customer') => {
+    const ctx = ctxFor(admin, kind);
+    const s = await srv.rt.services.suppliers.create(ctx, side.org, supplierInput('Isolation vendor'));
+    const a = await srv.rt.services.supplierAssessments.start(ctx, side.org, s.id);
+    const t = await srv.rt.services.supplierAssessments.addTreatment(ctx, side.org, a.row.id, {
+      type: 'mitigate',
+      description: 'isolation',
+      ownerUserId: admin.id,
+      dueDate: inOneDay().slice(0, 10),
+    });
+    Object.assign(side, { supplier: s.id, assessment: a.row.id, treatment: t.treatments[0]!.id });
+  };
+  await objects(w.sides.aMsp, w.aAdmin.user!, 'msp');
+  await objects(w.sides.aCustomer, w.a1Admin.user!, 'customer');
+  await objects(w.sides.bMsp, w.bAdmin.user!, 'msp');
+  await objects(w.sides.bCustomer, w.b1Admin.user!, 'customer');
+}
 
 const OSCAL_ROUTES: RouteCase[] = [
   {
@@ -965,6 +1101,7 @@ describe.each(dbTargets())('tenant isolation ($name)', (target) => {
   beforeAll(async () => {
     srv = await startTestServer(target);
     w = await buildWorld(srv);
+    await supplyChainObjects(srv, w);
   });
   afterAll(() => srv.stop());
 

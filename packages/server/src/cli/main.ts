@@ -27,6 +27,7 @@ import { registerInventoryCommands } from './inventory.commands.ts';
 import { registerEvidenceCommands } from './evidence.commands.ts';
 import { registerOscalCommands } from './oscal.commands.ts';
 import { registerReportCommands } from './report.commands.ts';
+import { registerSupplierCommands } from './suppliers.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -298,6 +299,7 @@ registerInventoryCommands(program, storeOptions);
 registerEvidenceCommands(program);
 registerOscalCommands(program);
 registerReportCommands(program);
+registerSupplierCommands(program, storeOptions);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

@@ -6,7 +6,16 @@ export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** What a result rests on: enough to find it again (a source, a query, an import, a seal range). */
 export interface EvidenceRef {
-  type: 'log_source' | 'events' | 'seal_chain' | 'import' | 'alerts' | 'evidence' | 'accounts';
+  type:
+    | 'log_source'
+    | 'events'
+    | 'seal_chain'
+    | 'import'
+    | 'alerts'
+    | 'evidence'
+    | 'accounts'
+    | 'supplier'
+    | 'supplier_register';
   id?: string;
   summary: string;
 }
@@ -25,7 +34,9 @@ export type DataKind =
   | 'remote_access'
   | 'scubagear'
   // the staff roster (the customer's or the MSP's own)
-  | 'roster';
+  | 'roster'
+  // the supplier registers (entries, assessments, sign-offs, treatments, reviews) of either party
+  | 'suppliers';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

@@ -203,6 +203,16 @@ export function createVerificationService({
     const lastAttested = new Map(
       attested.map((r) => [`${r.agreement_id}/${r.control_id}`, new Date(r.at as Date).getTime()]),
     );
+    // When each party's supplier register last changed: a change makes the checks reading it due.
+    const parties = [...new Set(controls.flatMap((c) => [c.customerOrgId, c.mspOrgId]))];
+    const registers = parties.length
+      ? await db
+          .selectFrom('supplier_registers')
+          .select(['org_id', 'changed_at'])
+          .where('org_id', 'in', parties)
+          .execute()
+      : [];
+    const lastRegister = new Map(registers.map((r) => [r.org_id, new Date(r.changed_at).getTime()]));
     const due = controls.filter((c) => {
       const s = current.get(`${c.agreementId}/${c.controlId}`);
       if (!s || s.version !== c.version) return true;
@@ -212,6 +222,8 @@ export function createVerificationService({
       const reads = checkFor(c)!.reads;
       // A new import of an inventory the check reads makes it due at once (imports are rare).
       if (reads.some((k) => (lastImport.get(`${c.customerOrgId}/${k}`) ?? 0) > at)) return true;
+      const registerAt = Math.max(lastRegister.get(c.customerOrgId) ?? 0, lastRegister.get(c.mspOrgId) ?? 0);
+      if (reads.includes('suppliers') && registerAt > at) return true;
       const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
       return (
         (reads.includes('events') || reads.includes('sources')) &&

@@ -494,6 +494,92 @@ export interface NotificationDeliveriesTable {
   error: string | null;
 }
 
+// Supply chain risk (migration 0016).
+export interface SuppliersTable {
+  id: string;
+  org_id: string;
+  name: string;
+  kind: 'msp' | 'supplier' | 'sub_processor';
+  msp_org_id: string | null;
+  services: Json<string[]>;
+  products: Json<string[]>;
+  privileged_access: boolean;
+  access_description: string | null;
+  data_categories: Json<string[]>;
+  contract_start: ColumnType<string | null, string | null, string | null>;
+  contract_end: ColumnType<string | null, string | null, string | null>;
+  criticality: 'critical' | 'high' | 'medium' | 'low';
+  published: boolean;
+  notes: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+  retired_at: TsNull;
+  retired_reason: string | null;
+}
+export interface SupplierRegistersTable {
+  org_id: string;
+  changed_at: Ts;
+  published_changed_at: TsNull;
+  reviewed_at: TsNull;
+  reviewed_by: string | null;
+  reassessment_days: ColumnType<Record<string, number> | null, string | null, string | null>;
+}
+export interface SupplierRegisterReviewsTable {
+  id: string;
+  org_id: string;
+  reviewed_at: Ts;
+  user_id: string | null;
+  actor_label: string;
+  note: string | null;
+}
+export interface SupplierAssessmentsTable {
+  id: string;
+  org_id: string;
+  supplier_id: string;
+  revision: number;
+  status: 'draft' | 'submitted' | 'complete';
+  catalog_version: string;
+  questions: Json<unknown>;
+  answers: Json<unknown>;
+  inherent_likelihood: number | null;
+  inherent_impact: number | null;
+  residual_likelihood: number | null;
+  residual_impact: number | null;
+  rationale: string | null;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+  submitted_at: TsNull;
+  completed_at: TsNull;
+}
+export interface SupplierTreatmentsTable {
+  id: string;
+  org_id: string;
+  assessment_id: string;
+  supplier_id: string;
+  type: 'accept' | 'mitigate' | 'transfer' | 'avoid';
+  description: string;
+  owner_user_id: string;
+  due_date: ColumnType<string, string, string>;
+  status: ColumnType<'open' | 'done' | 'cancelled', 'open' | 'done' | 'cancelled' | undefined>;
+  closed_at: TsNull;
+  closed_note: string | null;
+  closed_by_label: string | null;
+  created_by_label: string;
+  created_at: Ts;
+}
+export interface SupplierSignoffsTable {
+  org_id: string;
+  assessment_id: string;
+  revision: number;
+  function: 'security' | 'legal' | 'procurement';
+  user_id: string;
+  signed_by: string;
+  comment: string | null;
+  signed_at: Ts;
+}
+
 export interface DB {
   orgs: OrgsTable;
   relationships: RelationshipsTable;
@@ -536,4 +622,10 @@ export interface DB {
   inventory_items: InventoryItemsTable;
   kev_entries: KevEntriesTable;
   kev_catalogs: KevCatalogsTable;
+  suppliers: SuppliersTable;
+  supplier_registers: SupplierRegistersTable;
+  supplier_register_reviews: SupplierRegisterReviewsTable;
+  supplier_assessments: SupplierAssessmentsTable;
+  supplier_treatments: SupplierTreatmentsTable;
+  supplier_signoffs: SupplierSignoffsTable;
 }

@@ -12,6 +12,7 @@ import { aut01, aut02, log05, mfa02, mfa05 } from './msp-activity.checks.ts';
 import { bck04, upd04 } from './msp-estate.checks.ts';
 import { obs05, pic01, upd03 } from './exposure.checks.ts';
 import { aut04, obs02 } from './people.checks.ts';
+import { scr01, scr02, scr03 } from './supply-chain.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -53,5 +54,8 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     obs05,
     obs02,
     aut04,
+    scr01,
+    scr02,
+    scr03,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
