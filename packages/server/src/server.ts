@@ -61,6 +61,9 @@ import { createEvidenceService } from './modules/evidence/evidence.service.ts';
 import { createAttestationsService } from './modules/evidence/attestations.service.ts';
 import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
+import { createDnsClient } from './modules/mail/mail-dns.ts';
+import { createMailService, startMailCheckJob } from './modules/mail/mail.service.ts';
+import { mailRoutes } from './modules/mail/mail.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -127,6 +130,8 @@ export function createServices(
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
+  const dns = createDnsClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2 });
+  const mail = createMailService({ db, audit, dns });
   return {
     audit,
     users,
@@ -155,6 +160,7 @@ export function createServices(
     evidence,
     attestations,
     evidenceExpiry,
+    mail,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -234,6 +240,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     detectionRoutes(app, rt.services);
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
+    mailRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.
@@ -258,6 +265,11 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
   const stopEvidenceExpiry = job(
     rt.config.evidenceExpiryIntervalMinutes,
     (intervalMs) => startEvidenceExpiryJob(rt.services.evidenceExpiry, { logger, intervalMs }),
+    60_000,
+  );
+  const stopMailCheck = job(
+    rt.config.mailCheckIntervalMinutes,
+    (intervalMs) => startMailCheckJob(rt.services.mail, { logger, intervalMs }),
     60_000,
   );
   // Alert notifications are delivered by every process that raises them (also on a poke).
@@ -295,6 +307,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     rt.services.notifyHooks.poke = () => undefined;
     await notifier?.stop();
     await stopEvidenceExpiry?.();
+    await stopMailCheck?.();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -494,6 +494,28 @@ export interface NotificationDeliveriesTable {
   error: string | null;
 }
 
+export interface MailDomainsTable {
+  id: string;
+  org_id: string;
+  domain: string;
+  dkim_selectors: Json<string[]>;
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+  removed_at: TsNull;
+}
+export interface MailDomainChecksTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  domain: string;
+  checked_at: Ts;
+  status: 'pass' | 'fail' | 'error';
+  resolver: string;
+  facts: Json<unknown>;
+  findings: Json<unknown>;
+}
+
 export interface DB {
   orgs: OrgsTable;
   relationships: RelationshipsTable;
@@ -536,4 +558,6 @@ export interface DB {
   inventory_items: InventoryItemsTable;
   kev_entries: KevEntriesTable;
   kev_catalogs: KevCatalogsTable;
+  mail_domains: MailDomainsTable;
+  mail_domain_checks: MailDomainChecksTable;
 }
