@@ -64,6 +64,8 @@ import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
 import { createDnsClient } from './modules/mail/mail-dns.ts';
 import { createMailService, startMailCheckJob } from './modules/mail/mail.service.ts';
 import { mailRoutes } from './modules/mail/mail.routes.ts';
+import { createAwarenessService } from './modules/inventory/awareness.service.ts';
+import { awarenessRoutes } from './modules/inventory/awareness.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -132,6 +134,7 @@ export function createServices(
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
   const dns = createDnsClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2 });
   const mail = createMailService({ db, audit, dns });
+  const awareness = createAwarenessService({ db });
   return {
     audit,
     users,
@@ -161,6 +164,7 @@ export function createServices(
     attestations,
     evidenceExpiry,
     mail,
+    awareness,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -241,6 +245,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
     mailRoutes(app, rt.services);
+    awarenessRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

@@ -6,7 +6,16 @@ export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** What a result rests on: enough to find it again (a source, a query, an import, a seal range). */
 export interface EvidenceRef {
-  type: 'log_source' | 'events' | 'seal_chain' | 'import' | 'alerts' | 'evidence' | 'accounts';
+  type:
+    | 'log_source'
+    | 'events'
+    | 'seal_chain'
+    | 'import'
+    | 'alerts'
+    | 'evidence'
+    | 'accounts'
+    // a stored DNS check of a mail domain (PIC-05)
+    | 'dns_check';
   id?: string;
   summary: string;
 }
@@ -23,7 +32,11 @@ export type DataKind =
   | 'vulnerabilities'
   | 'backups'
   | 'remote_access'
-  | 'scubagear';
+  | 'scubagear'
+  // phishing defences: the mail domains' DNS checks, training and phishing-simulation imports
+  | 'mail_dns'
+  | 'training'
+  | 'phishing';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {
