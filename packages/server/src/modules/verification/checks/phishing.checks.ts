@@ -34,7 +34,9 @@ function judge(c: MailCheck, policy: string, ending: string) {
     .filter((x) => x.status === 'error' && x.check !== 'mx')
     .map((x) => `${x.record}: ${x.read ?? 'lookup failed'}`);
   const spfShort: string[] = [];
-  if (!f.spf || f.spf.records === 0) spfShort.push('no SPF record');
+  if (f.spf?.error) {
+    /* the lookup failed: an error, counted above, not a missing record */
+  } else if (!f.spf || f.spf.records === 0) spfShort.push('no SPF record');
   else if (f.spf.records > 1) spfShort.push(`${f.spf.records} SPF records`);
   else {
     if (f.spf.permerror) spfShort.push(`SPF broken: ${f.spf.permerror}`);
