@@ -161,16 +161,20 @@ export function createMailService({ db, audit, dns }: { db: Db; audit: AuditServ
   /**
    * Checks every current domain whose newest check is older than `everyMs` (or that was never
    * checked), one after the other. A domain that cannot be resolved is stored as an error result.
+   * `orgIds` limits the run to some organisations (tests; one tenant's re-check).
    */
-  async function runDue(now = new Date(), everyMs = 24 * 3_600_000) {
+  async function runDue(now = new Date(), everyMs = 24 * 3_600_000, { orgIds }: { orgIds?: string[] } = {}) {
     const system = systemContext('system (mail DNS check)');
-    const orgs = await db
-      .selectFrom('mail_domains')
-      .select('org_id')
-      .distinct()
-      .where('removed_at', 'is', null)
-      .execute();
-    const ids = orgs.map((o) => o.org_id);
+    const ids =
+      orgIds ??
+      (
+        await db
+          .selectFrom('mail_domains')
+          .select('org_id')
+          .distinct()
+          .where('removed_at', 'is', null)
+          .execute()
+      ).map((o) => o.org_id);
     const rows = await mailRepo.domains(db, ids);
     const last = await mailRepo.latestChecks(db, ids);
     let checked = 0;
