@@ -35,8 +35,8 @@ describe.each(dbTargets())('training and phishing-simulation imports over HTTP (
     orgId = cust.org.id;
     admin = await signIn(srv.url, cust.admin);
     mspAdmin = await signIn(srv.url, msp.admin);
-  });
-  afterAll(() => srv.stop());
+  }, 240_000);
+  afterAll(() => srv?.stop());
 
   it('imports the training sample as evidence and lists its records', async () => {
     const r = await send(admin, imp('training', '?filename=training.csv'), sample('training.csv'));

@@ -25,7 +25,7 @@ describe.each(dbTargets())('mail domains over HTTP ($name)', (target) => {
     admin = await signIn(srv.url, cust.admin);
     member = await signIn(srv.url, await addUser(srv.rt, orgId, 'customer_member'));
     mspAdmin = await signIn(srv.url, msp.admin);
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await srv?.stop();
     await dns?.stop();
@@ -88,7 +88,7 @@ describe.each(dbTargets())('mail domains over HTTP ($name)', (target) => {
       record: 'TXT slow.test',
       read: 'TIMEOUT',
     });
-  }, 20_000);
+  }, 60_000);
 
   it('validates input, refuses duplicates and lets only managers change domains', async () => {
     const bad = await admin.post(base(), { domain: 'not a domain', dkimSelectors: [] });
@@ -153,5 +153,5 @@ describe.each(dbTargets())('mail domains over HTTP ($name)', (target) => {
     expect(trail.find((e) => e.action === 'mail_domain.checked')).toMatchObject({
       actor: { label: 'system (mail DNS check)' },
     });
-  }, 30_000);
+  }, 120_000);
 });

@@ -23,7 +23,7 @@ describe.each(dbTargets())('phishing checks ($name)', (target) => {
   beforeAll(async () => {
     dns = await startDnsServer(mailZone());
     rt = await openTestRuntime(target, { dnsServers: dns.address, dnsTimeoutMs: 700 });
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await rt?.close();
     await dns?.stop();
@@ -132,7 +132,7 @@ describe.each(dbTargets())('phishing checks ($name)', (target) => {
     expect(
       (await rt.services.verification.runDue(new Date(), { agreementIds: [w.agreementId] })).evaluated,
     ).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it('PIC-06: training of both parties against coverage, simulation rates, the reporting channel; unknown, stale and error', async () => {
     const w = await checkWorld(rt, ['PIC-06']);
@@ -248,7 +248,7 @@ describe.each(dbTargets())('phishing checks ($name)', (target) => {
       (await run('PIC-06', w.input('PIC-06', new Date(), { ...p06, training_coverage: 'most' }), 'monthly'))
         .status,
     ).toBe('error');
-  }, 60_000);
+  }, 120_000);
 
   it('PIC-06: an accepted attestation shows the reporting channel when no simulation reports do', async () => {
     const w = await checkWorld(rt, ['PIC-06']);
@@ -291,5 +291,5 @@ describe.each(dbTargets())('phishing checks ($name)', (target) => {
       status: 'pass',
       observed: { reportChannel: 'accepted attestation' },
     });
-  }, 60_000);
+  }, 120_000);
 });
