@@ -12,3 +12,4 @@ export * from './evidence.ts';
 export * from './oscal.ts';
 export * from './suppliers.ts';
 export * from './supplier-assessments.ts';
+export * from './mail.ts';

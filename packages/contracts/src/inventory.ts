@@ -15,6 +15,8 @@ export const IMPORT_KINDS = [
   'scubagear',
   // The staff roster: people (and workloads) with their accounts and leaving dates (OBS-02, AUT-04).
   'roster',
+  'training',
+  'phishing',
 ] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -27,6 +29,8 @@ export const IMPORT_PATHS: Record<ImportKind, string> = {
   remote_access: 'remote-access',
   scubagear: 'scubagear',
   roster: 'roster',
+  training: 'training',
+  phishing: 'phishing',
 };
 
 /** Formats a kind accepts (`?format=`); without it the format follows Content-Type and content. */
@@ -38,6 +42,8 @@ export const IMPORT_FORMATS: Record<ImportKind, readonly string[]> = {
   remote_access: ['csv'],
   scubagear: ['json'],
   roster: ['csv', 'json'],
+  training: ['csv'],
+  phishing: ['csv'],
 };
 
 /** A file may be this large as sent (gzip included); decompressed, eight times this at most. */
@@ -147,6 +153,28 @@ export const ScubaControlItem = z.object({
 });
 export type ScubaControlItem = z.infer<typeof ScubaControlItem>;
 
+/** A security-awareness training record: who, which course, completed when (null: enrolled, not done). */
+export const TrainingItem = z.object({
+  user: z.string().min(1).max(320),
+  course: z.string().min(1).max(300),
+  completedOn: NullableTime,
+});
+export type TrainingItem = z.infer<typeof TrainingItem>;
+
+/** One user's result in one phishing-simulation campaign. */
+export const PhishingItem = z.object({
+  campaign: z.string().min(1).max(300),
+  user: z.string().min(1).max(320),
+  /** When the campaign sent (the delivery time, else the campaign's sent_on date). */
+  sentAt: Time,
+  delivered: z.boolean(),
+  clicked: z.boolean(),
+  clickedAt: NullableTime,
+  reported: z.boolean(),
+  reportedAt: NullableTime,
+});
+export type PhishingItem = z.infer<typeof PhishingItem>;
+
 export const Rejection = z.object({ line: z.number().int(), reason: z.string() });
 export type Rejection = z.infer<typeof Rejection>;
 
@@ -217,6 +245,8 @@ export const ScubaQuery = z
   .object({ result: z.enum(SCUBA_RESULTS).optional(), product: Text, ...Paging })
   .strict();
 export const RosterQuery = z.object({ q: Text, left: Bool, ...Paging }).strict();
+export const TrainingQuery = z.object({ user: Text, course: Text, ...Paging }).strict();
+export const PhishingQuery = z.object({ campaign: Text, user: Text, ...Paging }).strict();
 export const KevExposureQuery = z.object({ internetFacing: Bool, ...Paging }).strict();
 
 const page = <T extends z.ZodTypeAny>(item: T) =>
@@ -242,6 +272,27 @@ export const BackupsPage = page(BackupItem);
 export const RemoteAccessPage = page(RemoteAccessItem);
 export const ScubaPage = page(ScubaControlItem);
 export const RosterPage = page(RosterItem);
+export const TrainingPage = page(TrainingItem);
+export const PhishingPage = page(PhishingItem);
+
+/** One phishing-simulation campaign's rates: clicked and reported over delivered. */
+export const PhishingCampaign = z.object({
+  campaign: z.string(),
+  sentAt: z.string(),
+  recipients: z.number().int(),
+  delivered: z.number().int(),
+  clicked: z.number().int(),
+  reported: z.number().int(),
+  clickRate: z.number().nullable(),
+  reportRate: z.number().nullable(),
+});
+export type PhishingCampaign = z.infer<typeof PhishingCampaign>;
+export const PhishingCampaigns = z.object({
+  /** Oldest first: the rates over time. */
+  campaigns: z.array(PhishingCampaign),
+  importId: z.string().uuid().nullable(),
+  importedAt: z.string().nullable(),
+});
 
 export const KevExposure = z.object({
   host: z.string(),

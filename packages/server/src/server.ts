@@ -70,6 +70,11 @@ import { createSuppliersService } from './modules/suppliers/suppliers.service.ts
 import { createAssessmentsService } from './modules/suppliers/assessments.service.ts';
 import { createRankingService } from './modules/suppliers/ranking.service.ts';
 import { suppliersRoutes } from './modules/suppliers/suppliers.routes.ts';
+import { createDnsClient } from './modules/mail/mail-dns.ts';
+import { createMailService, startMailCheckJob } from './modules/mail/mail.service.ts';
+import { mailRoutes } from './modules/mail/mail.routes.ts';
+import { createAwarenessService } from './modules/inventory/awareness.service.ts';
+import { awarenessRoutes } from './modules/inventory/awareness.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -148,6 +153,9 @@ export function createServices(
   const suppliers = createSuppliersService({ db, audit });
   const supplierAssessments = createAssessmentsService({ db, audit, catalog });
   const supplierRanking = createRankingService({ db });
+  const dns = createDnsClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2 });
+  const mail = createMailService({ db, audit, dns });
+  const awareness = createAwarenessService({ db });
   return {
     audit,
     users,
@@ -181,6 +189,8 @@ export function createServices(
     suppliers,
     supplierAssessments,
     supplierRanking,
+    mail,
+    awareness,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -263,6 +273,8 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     oscalRoutes(app, rt.services);
     reportsRoutes(app, rt.services);
     suppliersRoutes(app, rt.services);
+    mailRoutes(app, rt.services);
+    awarenessRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.
@@ -287,6 +299,11 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
   const stopEvidenceExpiry = job(
     rt.config.evidenceExpiryIntervalMinutes,
     (intervalMs) => startEvidenceExpiryJob(rt.services.evidenceExpiry, { logger, intervalMs }),
+    60_000,
+  );
+  const stopMailCheck = job(
+    rt.config.mailCheckIntervalMinutes,
+    (intervalMs) => startMailCheckJob(rt.services.mail, { logger, intervalMs }),
     60_000,
   );
   // Alert notifications are delivered by every process that raises them (also on a poke).
@@ -324,6 +341,7 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     rt.services.notifyHooks.poke = () => undefined;
     await notifier?.stop();
     await stopEvidenceExpiry?.();
+    await stopMailCheck?.();
     const timer = setTimeout(() => {
       rt.logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);

@@ -400,6 +400,39 @@ ROUTES.push({
   permission: 'inventory:read',
   params: (s) => ({ id: s.org }),
 });
+/** A mail domain of each organisation (registered in buildWorld), by organisation id. */
+const MAIL_DOMAINS = new Map<string, string>();
+const MAIL = '/api/v1/orgs/{id}/mail-domains';
+const domainOf = (s: Side) => ({ id: s.org, domainId: MAIL_DOMAINS.get(s.org)! });
+/** Mail domains and their DNS checks; training and phishing-simulation reads. */
+const PHISHING_ROUTES: RouteCase[] = [
+  {
+    method: 'POST',
+    route: MAIL,
+    permission: 'inventory:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ domain: `intruder-${randomUUID().slice(0, 8)}.example`, dkimSelectors: [] }),
+  },
+  { method: 'GET', route: MAIL, permission: 'inventory:read', params: (s) => ({ id: s.org }) },
+  { method: 'GET', route: `${MAIL}/{domainId}`, permission: 'inventory:read', params: domainOf },
+  {
+    method: 'PUT',
+    route: `${MAIL}/{domainId}`,
+    permission: 'inventory:manage',
+    params: domainOf,
+    body: () => ({ dkimSelectors: ['intruder'] }),
+  },
+  { method: 'DELETE', route: `${MAIL}/{domainId}`, permission: 'inventory:manage', params: domainOf },
+  { method: 'POST', route: `${MAIL}/{domainId}/check`, permission: 'inventory:manage', params: domainOf },
+  { method: 'GET', route: `${MAIL}/{domainId}/checks`, permission: 'inventory:read', params: domainOf },
+  ...['inventory/training', 'inventory/phishing', 'inventory/phishing/campaigns'].map((path): RouteCase => ({
+    method: 'GET',
+    route: `/api/v1/orgs/{id}/${path}`,
+    permission: 'inventory:read',
+    params: (s) => ({ id: s.org }),
+  })),
+];
+ROUTES.push(...PHISHING_ROUTES);
 const CONTROL = '/api/v1/agreements/{id}/controls/{controlId}';
 const EVIDENCE_ROUTES: RouteCase[] = [
   {
@@ -968,6 +1001,19 @@ async function buildWorld(srv: TestServer): Promise<World> {
     return { evidence: e.item.id, attestation: a.current!.id };
   };
   const [evA, evB] = await Promise.all([evidenceOf(A.admin, ag1), evidenceOf(B.admin, agB1)]);
+  // A mail domain per organisation (not checked: the routes above never reach DNS for another's).
+  for (const [admin, kind] of [
+    [A.admin, 'msp'],
+    [A1.admin, 'customer'],
+    [B.admin, 'msp'],
+    [B1.admin, 'customer'],
+  ] as const) {
+    const d = await rt.services.mail.register(ctxFor(admin, kind), admin.orgId, {
+      domain: `mail-${randomUUID().slice(0, 8)}.example`,
+      dkimSelectors: ['selector1'],
+    });
+    MAIL_DOMAINS.set(admin.orgId, d.id);
+  }
 
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;

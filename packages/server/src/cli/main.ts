@@ -28,6 +28,7 @@ import { registerEvidenceCommands } from './evidence.commands.ts';
 import { registerOscalCommands } from './oscal.commands.ts';
 import { registerReportCommands } from './report.commands.ts';
 import { registerSupplierCommands } from './suppliers.commands.ts';
+import { registerMailCommands } from './mail.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -300,6 +301,7 @@ registerEvidenceCommands(program);
 registerOscalCommands(program);
 registerReportCommands(program);
 registerSupplierCommands(program, storeOptions);
+registerMailCommands(program, storeOptions);
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 /**
  * The one configuration schema. Read once at boot from the environment with command-line flags laid
@@ -8,6 +9,12 @@ import path from 'node:path';
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+/** "1.2.3.4", "1.2.3.4:53", "::1" or "[::1]:53", as dns.Resolver#setServers takes them. */
+function dnsServerOk(s: string): boolean {
+  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
+  const [host, port] = v6 ? [v6[1]!, v6[2]] : isIP(s) === 6 ? [s, undefined] : s.split(':');
+  return isIP(host ?? '') !== 0 && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+}
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const ConfigSchema = z.object({
@@ -68,6 +75,19 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^acs_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/, 'must be a log source ingest token (acs_...)')
     .optional(),
+  /** DNS servers the mail-domain check asks ("127.0.0.1", "127.0.0.1:5353", "[::1]:53"); unset: the system's. */
+  dnsServers: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .refine(
+      (list) => list.every(dnsServerOk),
+      'must be IP addresses, each optionally with :port (comma-separated)',
+    )
+    .default([]),
+  /** How long one DNS query may take before it counts as a timeout (an error, never a pass). */
+  dnsTimeoutMs: int(100, 60_000).default(5000),
+  /** How often each mail domain's DNS is checked (`all` and `worker`); 0 turns the job off. */
+  mailCheckIntervalMinutes: int(0, 10_080).default(1440),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -106,6 +126,9 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   syslogUdpPort: 'ACCORD_SYSLOG_UDP_PORT',
   syslogTcpPort: 'ACCORD_SYSLOG_TCP_PORT',
   syslogSourceToken: 'ACCORD_SYSLOG_SOURCE_TOKEN',
+  dnsServers: 'ACCORD_DNS_SERVERS',
+  dnsTimeoutMs: 'ACCORD_DNS_TIMEOUT_MS',
+  mailCheckIntervalMinutes: 'ACCORD_MAIL_CHECK_INTERVAL_MINUTES',
 };
 
 export class ConfigError extends Error {

@@ -39,6 +39,8 @@ export function testConfig(target: DbTarget, overrides: Partial<Record<keyof Con
     notifyIntervalSeconds: 0,
     // Evidence expiry warnings are recorded by tests calling the service with their own clock.
     evidenceExpiryIntervalMinutes: 0,
+    // And the mail-domain DNS check: its tests run checks directly against their own DNS server.
+    mailCheckIntervalMinutes: 0,
     ...target.flags,
     ...overrides,
   });

@@ -4,6 +4,7 @@ import {
   IMPORT_FORMATS,
   IMPORT_MAX_BYTES,
   type AccountItem,
+  type PhishingItem,
   type ImportKind,
   type ImportResult,
   type ImportSummary,
@@ -20,6 +21,7 @@ import { parseIdentity } from './parsers/identity.parser.ts';
 import { parseScuba } from './parsers/scubagear.parser.ts';
 import { isTabular, parseTabular } from './parsers/tabular.parsers.ts';
 import type { Parsed } from './parsers/parser.types.ts';
+import { parsePhishing, parseTraining } from './parsers/awareness.parsers.ts';
 
 /**
  * Inventory imports: a file is parsed (bad rows rejected with line and reason), then, in one
@@ -127,6 +129,9 @@ export function createInventoryService({
         isMspAccount: (account) => matchesMsp(rules, { user: account, userDomain: null }),
       });
     } else if (kind === 'scubagear') parsed = await parseScuba(upload);
+    else if (kind === 'training') parsed = await parseTraining(upload);
+    else if (kind === 'phishing')
+      parsed = await parsePhishing(upload, await snapshot<PhishingItem>(orgId, 'phishing'));
     else if (isTabular(kind)) parsed = await parseTabular(kind, upload, type);
     else throw new AppError('bad_request', `unknown import kind ${kind}`);
     await drain(upload.chunks); // a reader may stop early; the digest needs the whole file

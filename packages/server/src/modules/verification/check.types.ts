@@ -15,7 +15,9 @@ export interface EvidenceRef {
     | 'evidence'
     | 'accounts'
     | 'supplier'
-    | 'supplier_register';
+    | 'supplier_register'
+    // a stored DNS check of a mail domain (PIC-05)
+    | 'dns_check';
   id?: string;
   summary: string;
 }
@@ -36,7 +38,11 @@ export type DataKind =
   // the staff roster (the customer's or the MSP's own)
   | 'roster'
   // the supplier registers (entries, assessments, sign-offs, treatments, reviews) of either party
-  | 'suppliers';
+  | 'suppliers'
+  // phishing defences: the mail domains' DNS checks, training and phishing-simulation imports
+  | 'mail_dns'
+  | 'training'
+  | 'phishing';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

@@ -11,6 +11,7 @@ import { CHECKS } from './checks/index.ts';
 import { attestationCheck, type AttestationOf } from './checks/attestation.check.ts';
 import { activeControls, saveResults, statusOf, type ActiveControl } from './verification.repo.ts';
 import { startIntervalJob } from '../../platform/interval-job.ts';
+import { partyDataTimes } from './checks/phishing.checks.ts';
 
 /** A control whose status changed: both parties are told (audit trail and notification channels). */
 export interface Drift {
@@ -185,6 +186,11 @@ export function createVerificationService({
     const lastImport = new Map(
       imported.map((r) => [`${r.org_id}/${r.kind}`, new Date(r.at as Date).getTime()]),
     );
+    // Both parties' mail-domain DNS checks and the MSP's own training, simulation and identity
+    // imports (the phishing checks read them) make those checks due as well.
+    const partyData = await partyDataTimes(db, [
+      ...new Set(controls.flatMap((c) => [c.customerOrgId, c.mspOrgId])),
+    ]);
     // The newest attestation or review per agreement control: a new one makes the control due.
     const agreements = [...new Set(controls.map((c) => c.agreementId))];
     const attested = agreements.length
@@ -224,6 +230,9 @@ export function createVerificationService({
       if (reads.some((k) => (lastImport.get(`${c.customerOrgId}/${k}`) ?? 0) > at)) return true;
       const registerAt = Math.max(lastRegister.get(c.customerOrgId) ?? 0, lastRegister.get(c.mspOrgId) ?? 0);
       if (reads.includes('suppliers') && registerAt > at) return true;
+      const partyAt = (k: string) =>
+        Math.max(partyData.get(`${c.customerOrgId}/${k}`) ?? 0, partyData.get(`${c.mspOrgId}/${k}`) ?? 0);
+      if (reads.some((k) => partyAt(k) > at)) return true;
       const dataAt = Math.max(lastData.get(c.customerOrgId) ?? 0, lastData.get(c.mspOrgId) ?? 0);
       return (
         (reads.includes('events') || reads.includes('sources')) &&

@@ -579,6 +579,27 @@ export interface SupplierSignoffsTable {
   comment: string | null;
   signed_at: Ts;
 }
+export interface MailDomainsTable {
+  id: string;
+  org_id: string;
+  domain: string;
+  dkim_selectors: Json<string[]>;
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+  removed_at: TsNull;
+}
+export interface MailDomainChecksTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  domain: string;
+  checked_at: Ts;
+  status: 'pass' | 'fail' | 'error';
+  resolver: string;
+  facts: Json<unknown>;
+  findings: Json<unknown>;
+}
 
 export interface DB {
   orgs: OrgsTable;
@@ -628,4 +649,6 @@ export interface DB {
   supplier_assessments: SupplierAssessmentsTable;
   supplier_treatments: SupplierTreatmentsTable;
   supplier_signoffs: SupplierSignoffsTable;
+  mail_domains: MailDomainsTable;
+  mail_domain_checks: MailDomainChecksTable;
 }

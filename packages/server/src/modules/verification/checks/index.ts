@@ -13,6 +13,7 @@ import { bck04, upd04 } from './msp-estate.checks.ts';
 import { obs05, pic01, upd03 } from './exposure.checks.ts';
 import { aut04, obs02 } from './people.checks.ts';
 import { scr01, scr02, scr03 } from './supply-chain.checks.ts';
+import { pic05, pic06 } from './phishing.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -57,5 +58,7 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     scr01,
     scr02,
     scr03,
+    pic05,
+    pic06,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
