@@ -380,13 +380,4 @@ describe('entraSigninParser', () => {
     expect(b).toEqual(a);
     expect(records).toEqual(before);
   });
-
-  it('is fast enough for bulk uploads', () => {
-    const start = performance.now();
-    let n = 0;
-    for (let i = 0; i < 2_000; i++) for (const r of records) if (entraSigninParser.parse(r, ctx).ok) n++;
-    const ms = performance.now() - start;
-    expect(n).toBe(50_000);
-    expect(ms).toBeLessThan(5_000); // ~50k records; typically well under a second
-  });
 });

@@ -294,12 +294,6 @@ describe('createGenericJsonParser', () => {
     expect(b).toEqual(a);
     expect(VPN_RECORD).toEqual(before);
   });
-
-  it('is fast enough for bulk uploads', () => {
-    const start = performance.now();
-    for (let i = 0; i < 50_000; i++) vpn.parse(VPN_RECORD, ctx);
-    expect(performance.now() - start).toBeLessThan(5_000); // typically well under a second
-  });
 });
 
 describe('shared helpers', () => {

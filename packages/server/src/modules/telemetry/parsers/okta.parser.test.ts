@@ -296,12 +296,4 @@ describe('oktaParser', () => {
     expect(b).toEqual(a);
     expect(events).toEqual(before);
   });
-
-  it('is fast enough for bulk uploads', () => {
-    const start = performance.now();
-    let n = 0;
-    for (let i = 0; i < 2_000; i++) for (const e of events) if (oktaParser.parse(e, ctx).ok) n++;
-    expect(n).toBe(50_000);
-    expect(performance.now() - start).toBeLessThan(5_000); // typically well under a second
-  });
 });
