@@ -120,7 +120,7 @@ describe('shipped catalog', () => {
   it('has the expected header', () => {
     expect(catalog.catalog).toMatchObject({
       id: 'accord-aa22-131a',
-      version: '1.2.0',
+      version: '1.3.0',
       published: '2026-11-26',
     });
     expect(catalog.catalog.source).toContain('AA22-131A');

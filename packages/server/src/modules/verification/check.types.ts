@@ -23,7 +23,8 @@ export type DataKind =
   | 'vulnerabilities'
   | 'backups'
   | 'remote_access'
-  | 'scubagear';
+  | 'scubagear'
+  | 'app_control';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

@@ -6,6 +6,7 @@ import { log06, net01, pic02, upd01, upd02 } from './assets.checks.ts';
 import { bck01, bck02, bck03 } from './backup.checks.ts';
 import { log08, pic04 } from './detection.checks.ts';
 import { withScubaGear } from './scubagear.ts';
+import { log07 } from './network-endpoint.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -30,5 +31,6 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     bck03,
     log08,
     pic04,
+    log07,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
