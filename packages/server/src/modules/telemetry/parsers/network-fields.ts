@@ -143,8 +143,7 @@ export function isoField(v: unknown, field: string, defaultOffsetMinutes = 0): s
 export function actionOf(word: string | null): NetworkAction | null {
   if (word === null) return null;
   const w = word.toLowerCase();
-  if (/\b(?:drop(?:ped)?|reject(?:ed)?|block(?:ed)?|den(?:y|ied)|prevent(?:ed)?|deny)\b/.test(w))
-    return 'blocked';
+  if (/\b(?:drop(?:ped)?|reject(?:ed)?|block(?:ed)?|den(?:y|ied)|prevent(?:ed)?)\b/.test(w)) return 'blocked';
   if (/\b(?:pass(?:ed)?|accept(?:ed)?|allow(?:ed)?|permit(?:ted)?)\b/.test(w)) return 'allowed';
   return null;
 }
@@ -188,8 +187,7 @@ export function cefSeverity(v: string): EventSeverity | null {
   if (s === 'high') return 'high';
   if (s === 'medium') return 'medium';
   if (s === 'low') return 'low';
-  if (s === 'unknown') return null;
-  return null;
+  return null; // Unknown, or a word CEF does not define
 }
 
 /** A lower-case domain name without a trailing dot, or null when the text is not one. */

@@ -176,7 +176,19 @@ export const log07: Check = {
       .where((eb) =>
         eb.or([
           eb('class', '=', 'app_control'),
-          ...(denylist.length > 0 ? [eb('class', '=', 'process')] : []),
+          // Process starts only of the denylisted tools (a tenant has many process events).
+          ...(denylist.length > 0
+            ? [
+                eb.and([
+                  eb('class', '=', 'process'),
+                  eb.or(
+                    denylist.map((t) =>
+                      eb('process_name', 'ilike', `%${t.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+                    ),
+                  ),
+                ]),
+              ]
+            : []),
         ]),
       )
       .execute();
