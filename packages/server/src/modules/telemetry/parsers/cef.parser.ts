@@ -378,7 +378,10 @@ export const cefParser: Parser<string> = {
       protocol: protocolOf(get('proto', 'transportProtocol')),
       action: actionOf(get('act', 'deviceAction')),
     };
-    for (const [k, v] of Object.entries(net)) if (v !== null) Object.assign(event, { [k]: v });
+    if (net.dstIp !== null) event.dstIp = net.dstIp;
+    if (net.dstPort !== null) event.dstPort = net.dstPort;
+    if (net.protocol !== null) event.protocol = net.protocol;
+    if (net.action !== null) event.action = net.action;
     if (cls === 'other') {
       const product = deviceProduct.toLowerCase();
       const about = `${text} ${(get('cat', 'deviceEventCategory') ?? '').toLowerCase()}`;
