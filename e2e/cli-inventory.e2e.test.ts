@@ -91,6 +91,19 @@ describe.each(dbTargets())('accord import against a server ($name)', (target) =>
         headers: { authorization: `Bearer ${token}` },
       });
       expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(4); // the refused file lost nothing
+      // An AppLocker policy export: XML by its name.
+      const policy = await run([
+        'import',
+        'app-control',
+        path.join(SAMPLES, 'applocker-policy.xml'),
+        ...common,
+      ]);
+      expect(policy.code, policy.stderr).toBe(0);
+      expect(JSON.parse(policy.stdout)).toMatchObject({
+        kind: 'app_control',
+        format: 'applocker',
+        accepted: 5,
+      });
     },
     SLOW,
   );

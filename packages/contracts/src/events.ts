@@ -12,6 +12,11 @@ export const SOURCE_KINDS = [
   'okta_system_log', // Okta System Log events
   'cef', // ArcSight Common Event Format lines
   'generic_json', // any JSON with a per-source field mapping
+  // Network defence monitoring and endpoint detection (docs/network-and-endpoint.md)
+  'suricata_eve', // Suricata EVE JSON: alert, flow, dns, tls, http
+  'netfilter', // Linux netfilter (iptables / nftables LOG) kernel log lines
+  'filterlog', // pfSense / OPNsense filterlog CSV lines
+  'mde_alerts', // Microsoft Defender for Endpoint alerts (API, or Graph alerts_v2)
 ] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
@@ -24,6 +29,9 @@ export const EVENT_CLASSES = [
   'process', // process started
   'policy_change', // audit policy changed, MFA settings changed
   'audit_log', // audit log cleared
+  'network', // connections, flows, firewall decisions, DNS queries, TLS handshakes, HTTP requests
+  'finding', // a security product's alert: IDS signature match, EDR alert
+  'app_control', // application control decisions (AppLocker, App Control for Business / WDAC)
   'other',
 ] as const;
 export type EventClass = (typeof EVENT_CLASSES)[number];
@@ -46,6 +54,18 @@ export const FAILURE_REASONS = [
   'other',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** What a firewall, IDS or application control did with the traffic or file (closed list). */
+export const NETWORK_ACTIONS = [
+  'allowed', // passed, accepted, ran
+  'blocked', // dropped, rejected, denied, prevented from running
+  'audited', // application control in audit mode: would have been blocked, was allowed
+] as const;
+export type NetworkAction = (typeof NETWORK_ACTIONS)[number];
+
+/** A security product's severity mapped to Accord's alert levels (docs/network-and-endpoint.md). */
+export const EVENT_SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
 
 export const Geo = z
   .object({
@@ -86,6 +106,17 @@ export const NormalisedEvent = z
     commandLine: z.string().nullable().default(null),
     /** The vendor's event type: 4625, user.session.start, sshd, ... */
     vendorEventId: z.string().nullable().default(null),
+    // Network and endpoint fields: absent (or null) on events that do not carry them, so parsers
+    // of sign-in and audit logs need not name them.
+    dstIp: z.string().nullable().optional(),
+    dstPort: z.number().int().min(0).max(65535).nullable().optional(),
+    /** Lower-case transport or application protocol: tcp, udp, icmp, dns, tls, http, ... */
+    protocol: z.string().nullable().optional(),
+    action: z.enum(NETWORK_ACTIONS).nullable().optional(),
+    /** IDS signature, EDR alert title or application-control rule. */
+    signature: z.string().nullable().optional(),
+    signatureId: z.string().nullable().optional(),
+    severity: z.enum(EVENT_SEVERITIES).nullable().optional(),
   })
   .strict();
 export type NormalisedEvent = z.infer<typeof NormalisedEvent>;

@@ -17,6 +17,7 @@ export const IMPORT_KINDS = [
   'roster',
   'training',
   'phishing',
+  'app_control',
 ] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
@@ -31,6 +32,7 @@ export const IMPORT_PATHS: Record<ImportKind, string> = {
   roster: 'roster',
   training: 'training',
   phishing: 'phishing',
+  app_control: 'app-control',
 };
 
 /** Formats a kind accepts (`?format=`); without it the format follows Content-Type and content. */
@@ -44,6 +46,7 @@ export const IMPORT_FORMATS: Record<ImportKind, readonly string[]> = {
   roster: ['csv', 'json'],
   training: ['csv'],
   phishing: ['csv'],
+  app_control: ['applocker'],
 };
 
 /** A file may be this large as sent (gzip included); decompressed, eight times this at most. */
@@ -174,6 +177,38 @@ export const PhishingItem = z.object({
   reportedAt: NullableTime,
 });
 export type PhishingItem = z.infer<typeof PhishingItem>;
+/**
+ * One rule collection of an application-control policy export (AppLocker XML): its enforcement mode
+ * and rules. The collection types are AppLocker's; `NotConfigured` means the collection enforces
+ * nothing (every file of that type runs).
+ */
+export const APP_CONTROL_COLLECTIONS = ['Exe', 'Msi', 'Script', 'Dll', 'Appx'] as const;
+export const APP_CONTROL_MODES = ['Enabled', 'AuditOnly', 'NotConfigured'] as const;
+export const AppControlRule = z.object({
+  id: z.string().max(100).nullable(),
+  name: z.string().max(1000),
+  action: z.enum(['Allow', 'Deny']),
+  /** FilePathRule, FilePublisherRule or FileHashRule. */
+  type: z.string().max(50),
+  userOrGroupSid: z.string().max(200).nullable(),
+  /** What the rule matches: paths, publisher/product/binary names, or file names of hashes. */
+  matches: z.array(z.string().max(1000)).max(200),
+});
+export type AppControlRule = z.infer<typeof AppControlRule>;
+export const AppControlItem = z.object({
+  collection: z.enum(APP_CONTROL_COLLECTIONS),
+  enforcementMode: z.enum(APP_CONTROL_MODES),
+  allowRules: z.number().int(),
+  denyRules: z.number().int(),
+  /** Every rule of the collection (the first 2,000). */
+  rules: z.array(AppControlRule).max(2000),
+});
+export type AppControlItem = z.infer<typeof AppControlItem>;
+export const AppControlPolicy = z.object({
+  importId: z.string().uuid().nullable(),
+  importedAt: z.string().nullable(),
+  collections: z.array(AppControlItem),
+});
 
 export const Rejection = z.object({ line: z.number().int(), reason: z.string() });
 export type Rejection = z.infer<typeof Rejection>;

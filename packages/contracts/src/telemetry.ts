@@ -28,6 +28,9 @@ export const SourceCategories = z
   .max(SOURCE_CATEGORIES.length)
   .refine((a) => new Set(a).size === a.length, 'categories must not repeat');
 
+/** A site name: compared without case or surrounding blanks to the agreement's `monitored_sites`. */
+export const SourceSite = z.string().trim().min(1).max(120);
+
 export const CreateSourceBody = z.object({
   kind: z.enum(SOURCE_KINDS),
   name: z.string().trim().min(1).max(120),
@@ -39,7 +42,10 @@ export const CreateSourceBody = z.object({
   mapping: z.record(z.unknown()).optional(),
   /** Omitted: from the kind (sign-in logs are identity_signin, Windows Security directory_audit). */
   categories: SourceCategories.optional(),
+  /** The site (office, data centre, plant) the source monitors, as the agreement names it (LOG-02). */
+  site: SourceSite.optional(),
 });
+export const SourceSiteBody = z.object({ site: SourceSite.nullable() }).strict();
 export const SourceCategoriesBody = z.object({ categories: SourceCategories }).strict();
 export const LogSource = z.object({
   id: z.string().uuid(),
@@ -49,6 +55,7 @@ export const LogSource = z.object({
   expectedIntervalMinutes: z.number().int(),
   utcOffsetMinutes: z.number().int(),
   categories: z.array(z.string()),
+  site: z.string().nullable(),
   createdAt: Ts,
   disabledAt: Ts.nullable(),
   lastReceivedAt: Ts.nullable(),
@@ -79,6 +86,7 @@ export const EventQuery = z.object({
   reason: z.string().max(64).optional(),
   user: z.string().max(320).optional(),
   srcIp: z.string().max(64).optional(),
+  dstIp: z.string().max(64).optional(),
   isMsp: z.enum(['true', 'false']).optional(),
   /** Free text, matched case-insensitively in the raw record. */
   q: z.string().min(1).max(200).optional(),
@@ -111,6 +119,13 @@ export const StoredEvent = z.object({
   processName: z.string().nullable(),
   commandLine: z.string().nullable(),
   vendorEventId: z.string().nullable(),
+  dstIp: z.string().nullable(),
+  dstPort: z.number().nullable(),
+  protocol: z.string().nullable(),
+  action: z.string().nullable(),
+  signature: z.string().nullable(),
+  signatureId: z.string().nullable(),
+  severity: z.string().nullable(),
   isMsp: z.boolean(),
   raw: z.string(),
 });

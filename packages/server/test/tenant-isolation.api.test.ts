@@ -433,6 +433,22 @@ const PHISHING_ROUTES: RouteCase[] = [
   })),
 ];
 ROUTES.push(...PHISHING_ROUTES);
+/** Network defence monitoring and application control (docs/network-and-endpoint.md). */
+ROUTES.push(
+  {
+    method: 'PUT',
+    route: '/api/v1/orgs/{id}/sources/{sourceId}/site',
+    permission: 'logs:manage',
+    params: (s) => ({ id: s.org, sourceId: s.source }),
+    body: () => ({ site: 'Intruder site' }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/{id}/inventory/app-control',
+    permission: 'inventory:read',
+    params: (s) => ({ id: s.org }),
+  },
+);
 const CONTROL = '/api/v1/agreements/{id}/controls/{controlId}';
 const EVIDENCE_ROUTES: RouteCase[] = [
   {

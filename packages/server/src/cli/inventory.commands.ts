@@ -24,9 +24,11 @@ const kindOf = (arg: string): ImportKind => {
   return k;
 };
 const gz = (file: string) => /\.gz$/i.test(file);
-/** JSON or CSV from --format, else from the file name. */
+/** JSON, CSV or XML from --format, else from the file name. */
 function contentType(file: string, format?: string): string {
   const name = file.replace(/\.gz$/i, '');
+  // Application-control policies (AppLocker) are XML.
+  if (format === 'applocker' || (!format && /\.xml$/i.test(name))) return 'application/xml';
   if (format === 'csv' || (!format && /\.csv$/i.test(name))) return 'text/csv';
   if (format || /\.json$/i.test(name)) return 'application/json';
   throw new CliError(`cannot tell whether ${file} is CSV or JSON: name it .csv/.json or give --format`, 2);
@@ -100,7 +102,9 @@ export function registerInventoryCommands(program: Command, storeOptions: (cmd: 
       .description(`Import a tenant's inventory file (kind: ${KIND_ARGS.join(', ')}); replaces its snapshot`),
   )
     .requiredOption('--tenant <orgId>', 'the tenant (organisation id)')
-    .addOption(new Option('--format <format>', 'file format').choices(['entra', 'okta', 'csv', 'json']))
+    .addOption(
+      new Option('--format <format>', 'file format').choices(['entra', 'okta', 'csv', 'json', 'applocker']),
+    )
     .option('--url <url>', 'send to this Accord server instead of writing to the store')
     .option(
       '--api-token <token>',

@@ -71,5 +71,12 @@ export function toEngineEvent(
     commandLine: r.commandLine,
     vendorEventId: r.vendorEventId,
     isMsp: r.isMsp,
+    dstIp: r.dstIp ?? null,
+    dstPort: r.dstPort ?? null,
+    protocol: r.protocol ?? null,
+    action: r.action ?? null,
+    signature: r.signature ?? null,
+    signatureId: r.signatureId ?? null,
+    severity: r.severity ?? null,
   };
 }

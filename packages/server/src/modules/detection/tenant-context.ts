@@ -3,7 +3,8 @@ import type { TenantContext } from './engine/types.ts';
 
 /**
  * What detection needs from a tenant's agreements: the approved remote-access tools (NET-01
- * `approved_remote_tools`), the networks MSP accounts may come from (NET-02 `msp_source_networks`),
+ * `approved_remote_tools`) and the extra addresses of remote-access services (NET-01
+ * `remote_tool_destinations`), the networks MSP accounts may come from (NET-02 `msp_source_networks`),
  * the windows in which MSP accounts may act (AUT-02 `agreed_access_windows`), and how fast an alert
  * must reach the parties (LOG-08 `alert_notification_minutes`). Read from every ACTIVE agreement the
  * tenant is a party to, the way LOG-05's MSP-account rules are (msp-accounts.ts), and cached briefly:
@@ -49,12 +50,15 @@ export function settingsFromAgreements(contents: { controls: ControlContent[] }[
   const tools = new Set<string>();
   const networks = new Set<string>();
   const windows: TenantContext['maintenanceWindows'] = [];
+  const destinations = new Set<string>();
   let notifyMinutes: number | null = null;
   for (const content of contents) {
     const param = (id: string, name: string) =>
       content.controls.find((c) => c.controlId === id)?.parameters[name];
     for (const t of (param('NET-01', 'approved_remote_tools') as string[] | undefined) ?? [])
       if (t.trim()) tools.add(t.trim().toLowerCase());
+    for (const d of (param('NET-01', 'remote_tool_destinations') as string[] | undefined) ?? [])
+      if (d.trim()) destinations.add(d.trim());
     for (const n of (param('NET-02', 'msp_source_networks') as string[] | undefined) ?? [])
       if (n.trim()) networks.add(n.trim());
     for (const w of (param('AUT-02', 'agreed_access_windows') as string[] | undefined) ?? []) {
@@ -70,6 +74,7 @@ export function settingsFromAgreements(contents: { controls: ControlContent[] }[
       approvedRemoteTools: [...tools].sort(),
       mspNetworks: [...networks].sort(),
       maintenanceWindows: windows,
+      remoteToolDestinations: [...destinations].sort(),
     },
     notifyMinutes: notifyMinutes ?? DEFAULT_NOTIFY_MINUTES,
   };

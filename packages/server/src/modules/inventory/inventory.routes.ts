@@ -2,6 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Expression, SqlBool } from 'kysely';
 import {
   AccountsPage,
+  APP_CONTROL_COLLECTIONS,
+  AppControlPolicy,
+  type AppControlItem,
   AccountsQuery,
   AssetsPage,
   AssetsQuery,
@@ -287,5 +290,22 @@ export function inventoryRoutes(
               : sql<SqlBool>`data->>'leftAt' is null`),
         ),
       ]),
+  );
+  app.get(
+    '/api/v1/orgs/:id/inventory/app-control',
+    {
+      schema: {
+        tags,
+        summary: 'The imported application-control policy: enforcement mode and rules per rule collection',
+        params: IdParams,
+        response: { 200: AppControlPolicy },
+      },
+    },
+    async (req) => {
+      const page = await inventory.list<AppControlItem>(ctxOf(req), req.params.id, 'app_control', {
+        limit: APP_CONTROL_COLLECTIONS.length,
+      });
+      return { importId: page.importId, importedAt: page.importedAt, collections: page.items };
+    },
   );
 }

@@ -20,6 +20,7 @@ import { readUpload } from './upload.ts';
 import { parseIdentity } from './parsers/identity.parser.ts';
 import { parseScuba } from './parsers/scubagear.parser.ts';
 import { isTabular, parseTabular } from './parsers/tabular.parsers.ts';
+import { parseAppLocker } from './parsers/applocker.parser.ts';
 import type { Parsed } from './parsers/parser.types.ts';
 import { parsePhishing, parseTraining } from './parsers/awareness.parsers.ts';
 
@@ -96,6 +97,21 @@ function bodyType(kind: ImportKind, format: string | undefined, contentType: str
   );
 }
 
+/** Application-control policies are XML (AppLocker); the format names the product. */
+function xmlType(format: string | undefined, contentType: string | undefined): 'xml' {
+  if (format !== undefined && !IMPORT_FORMATS.app_control.includes(format))
+    throw new AppError(
+      'bad_request',
+      `the app_control import does not take format ${format}: use ${IMPORT_FORMATS.app_control.join(', ')}`,
+    );
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
+  throw new AppError(
+    'bad_request',
+    `unsupported Content-Type ${type || '(none)'} for the app_control import: send application/xml (an AppLocker policy export)`,
+  );
+}
+
 export function createInventoryService({
   db,
   audit,
@@ -116,7 +132,12 @@ export function createInventoryService({
   }
 
   async function parse(orgId: string, kind: ImportKind, req: ImportRequest) {
-    const type = bodyType(kind, req.format, req.contentType);
+    // app_control files are XML; every other kind is CSV or JSON.
+    const type =
+      kind === 'app_control'
+        ? xmlType(req.format, req.contentType)
+        : bodyType(kind, req.format, req.contentType);
+    const tabular = type as 'csv' | 'json';
     const upload = readUpload(req.body, {
       encoding: req.contentEncoding,
       maxBytes: req.maxBytes ?? IMPORT_MAX_BYTES,
@@ -124,7 +145,7 @@ export function createInventoryService({
     let parsed: Parsed;
     if (kind === 'identity') {
       const rules = await mspAccounts.rulesFor(orgId);
-      parsed = await parseIdentity(upload, type, req.format, {
+      parsed = await parseIdentity(upload, tabular, req.format, {
         previous: await snapshot<AccountItem>(orgId, 'identity'),
         isMspAccount: (account) => matchesMsp(rules, { user: account, userDomain: null }),
       });
@@ -132,7 +153,8 @@ export function createInventoryService({
     else if (kind === 'training') parsed = await parseTraining(upload);
     else if (kind === 'phishing')
       parsed = await parsePhishing(upload, await snapshot<PhishingItem>(orgId, 'phishing'));
-    else if (isTabular(kind)) parsed = await parseTabular(kind, upload, type);
+    else if (kind === 'app_control') parsed = await parseAppLocker(upload);
+    else if (isTabular(kind)) parsed = await parseTabular(kind, upload, tabular);
     else throw new AppError('bad_request', `unknown import kind ${kind}`);
     await drain(upload.chunks); // a reader may stop early; the digest needs the whole file
     return { parsed, ...upload.digest() };

@@ -25,6 +25,29 @@ export interface EventRow {
   vendorEventId: string | null;
   isMsp: boolean;
   raw: string;
+  // Network and endpoint fields (docs/network-and-endpoint.md). Absent means null: rows built
+  // before these fields existed hash exactly as they did (eventHashLine).
+  dstIp?: string | null;
+  dstPort?: number | null;
+  protocol?: string | null;
+  action?: string | null;
+  signature?: string | null;
+  signatureId?: string | null;
+  severity?: string | null;
+}
+
+/** The network and endpoint fields of a row, in their hash order; null when the row has none. */
+export function networkFields(e: EventRow): (string | number | null)[] | null {
+  const f = [
+    e.dstIp ?? null,
+    e.dstPort ?? null,
+    e.protocol ?? null,
+    e.action ?? null,
+    e.signature ?? null,
+    e.signatureId ?? null,
+    e.severity ?? null,
+  ];
+  return f.every((v) => v === null) ? null : f;
 }
 
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -60,6 +83,13 @@ export function toEventRow(e: NormalisedEventInput, raw: string): EventRow {
     vendorEventId: n(e.vendorEventId),
     isMsp: false,
     raw,
+    dstIp: n(e.dstIp),
+    dstPort: n(e.dstPort),
+    protocol: n(e.protocol),
+    action: n(e.action),
+    signature: n(e.signature),
+    signatureId: n(e.signatureId),
+    severity: n(e.severity),
   };
 }
 
@@ -102,5 +132,13 @@ export function eventHashLine(sourceId: string, e: EventRow): string {
     e.raw,
   ]);
   const geo = e.geo === null || e.geo === undefined ? 'null' : canonicalJson(e.geo);
+  // An event with network or endpoint fields carries them as one more element, an array, at the
+  // end; an event without any keeps the line it always had, so earlier seals stay valid.
+  const net = networkFields(e);
+  if (net !== null) {
+    if (e.dstPort != null && !Number.isFinite(e.dstPort))
+      throw new Error('canonical JSON cannot hold a non-finite number');
+    return `${before.slice(0, -1)},${geo},${after.slice(1, -1)},${JSON.stringify(net)}]`;
+  }
   return `${before.slice(0, -1)},${geo},${after.slice(1)}`;
 }

@@ -46,7 +46,8 @@ export function forgetPartitions(db: Executor): void {
 const COPY_COLUMNS =
   `org_id, source_id, batch_id, received_at, time, batch_pos, class, activity, outcome, reason,
   reason_detail, username, user_domain, target_user, grp, src_ip, src_port, geo, dst_host, app, auth_protocol,
-  mfa_used, process_name, command_line, vendor_event_id, is_msp, raw`.replace(/\s+/g, ' ');
+  mfa_used, process_name, command_line, vendor_event_id, is_msp, raw,
+  dst_ip, dst_port, protocol, action, signature, signature_id, severity`.replace(/\s+/g, ' ');
 
 /** The batch's rows in COPY text format, one line each, in the order of COPY_COLUMNS. */
 export function eventsCopyText(
@@ -67,7 +68,10 @@ export function eventsCopyText(
       `${copyField(r.srcPort)}\t${copyField(r.geo === null ? null : JSON.stringify(r.geo))}\t` +
       `${copyField(r.dstHost)}\t${copyField(r.app)}\t${copyField(r.authProtocol)}\t${copyField(r.mfaUsed)}\t` +
       `${copyField(r.processName)}\t${copyField(r.commandLine)}\t${copyField(r.vendorEventId)}\t` +
-      `${copyField(r.isMsp)}\t${copyField(r.raw)}\n`;
+      `${copyField(r.isMsp)}\t${copyField(r.raw)}\t` +
+      `${copyField(r.dstIp ?? null)}\t${copyField(r.dstPort ?? null)}\t${copyField(r.protocol ?? null)}\t` +
+      `${copyField(r.action ?? null)}\t${copyField(r.signature ?? null)}\t` +
+      `${copyField(r.signatureId ?? null)}\t${copyField(r.severity ?? null)}\n`;
   }
   return lines.join('');
 }
@@ -116,9 +120,23 @@ interface DbEvent {
   vendor_event_id: string | null;
   is_msp: boolean;
   raw: string;
+  dst_ip?: string | null;
+  dst_port?: number | null;
+  protocol?: string | null;
+  action?: string | null;
+  signature?: string | null;
+  signature_id?: string | null;
+  severity?: string | null;
 }
 
 export interface StoredEventRow extends EventRow {
+  dstIp: string | null;
+  dstPort: number | null;
+  protocol: string | null;
+  action: string | null;
+  signature: string | null;
+  signatureId: string | null;
+  severity: string | null;
   id: string;
   sourceId: string;
   receivedAt: string;
@@ -151,6 +169,13 @@ export function fromDb(r: DbEvent): StoredEventRow {
     vendorEventId: r.vendor_event_id,
     isMsp: r.is_msp,
     raw: r.raw,
+    dstIp: r.dst_ip ?? null,
+    dstPort: r.dst_port ?? null,
+    protocol: r.protocol ?? null,
+    action: r.action ?? null,
+    signature: r.signature ?? null,
+    signatureId: r.signature_id ?? null,
+    severity: r.severity ?? null,
   };
 }
 

@@ -68,6 +68,14 @@ function nastyRow(i: number, time: string): EventRow {
     vendorEventId: s(5),
     isMsp: i % 2 === 0,
     raw: `${NASTY.join('\t')}|${i}`,
+    // Network and endpoint fields on every third row; the others have none (and hash as before).
+    dstIp: i % 3 === 0 ? '2001:db8::53' : null,
+    dstPort: i % 3 === 0 ? 443 : null,
+    protocol: i % 3 === 0 ? 'tls' : null,
+    action: i % 3 === 0 ? 'blocked' : null,
+    signature: i % 3 === 0 ? s(6) : null,
+    signatureId: i % 3 === 0 ? s(7) : null,
+    severity: i % 3 === 0 ? 'critical' : null,
   };
 }
 
@@ -89,7 +97,18 @@ describe('eventHashLine', () => {
         e.mfaUsed,
       ];
       const rest = [e.processName, e.commandLine, e.vendorEventId, e.isMsp, e.raw];
-      expect(eventHashLine(src, e)).toBe(canonicalJson([src, ...fields, ...more, ...rest]));
+      // Network fields, when an event has any, are one more element: an array in a fixed order.
+      const net = [e.dstIp, e.dstPort, e.protocol, e.action, e.signature, e.signatureId, e.severity];
+      const extra = net.some((v) => v != null) ? [net] : [];
+      expect(eventHashLine(src, e)).toBe(canonicalJson([src, ...fields, ...more, ...rest, ...extra]));
+      // A row built without the fields at all hashes as one with them null.
+      if (extra.length === 0) {
+        const { dstIp, dstPort, protocol, action, signature, signatureId, severity, ...legacy } = e;
+        expect(
+          [dstIp, dstPort, protocol, action, signature, signatureId, severity].every((v) => v === null),
+        ).toBe(true);
+        expect(eventHashLine(src, legacy)).toBe(eventHashLine(src, e));
+      }
     }
     const e = nastyRow(1, '2026-01-01T00:00:00.000Z');
     expect(() => eventHashLine(src, { ...e, srcPort: Number.NaN })).toThrow(/non-finite/);

@@ -24,6 +24,7 @@ export interface EventFilter {
   reason?: string | undefined;
   user?: string | undefined;
   srcIp?: string | undefined;
+  dstIp?: string | undefined;
   isMsp?: 'true' | 'false' | undefined;
   q?: string | undefined;
   order: 'asc' | 'desc';
@@ -73,6 +74,7 @@ export function createLogsService({ db }: { db: Db }) {
     if (f.reason) q = q.where('reason', '=', f.reason);
     if (f.user) q = q.where('username', '=', f.user);
     if (f.srcIp) q = q.where('src_ip', '=', f.srcIp);
+    if (f.dstIp) q = q.where('dst_ip', '=', f.dstIp);
     if (f.isMsp) q = q.where('is_msp', '=', f.isMsp === 'true');
     if (f.q) q = q.where('raw', 'ilike', `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     if (f.cursor) {

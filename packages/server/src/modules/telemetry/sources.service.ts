@@ -24,6 +24,8 @@ export interface SourceRow {
   disabled_at: Date | null;
   last_received_at: Date | null;
   last_event_at: Date | null;
+  /** The site the source monitors (LOG-02's monitored_sites); null when not set. */
+  site?: string | null;
 }
 const COLUMNS = [
   'id',
@@ -38,6 +40,7 @@ const COLUMNS = [
   'disabled_at',
   'last_received_at',
   'last_event_at',
+  'site',
 ] as const;
 const TOKEN_RE = /^acs_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 
@@ -46,6 +49,9 @@ export function defaultCategories(kind: SourceKind): SourceCategory[] {
   if (kind === 'entra_signin' || kind === 'okta_system_log') return ['identity_signin'];
   if (kind === 'windows_security') return ['directory_audit'];
   if (kind === 'linux_syslog') return ['server_auth'];
+  if (kind === 'suricata_eve') return ['ids'];
+  if (kind === 'netfilter' || kind === 'filterlog') return ['firewall'];
+  if (kind === 'mde_alerts') return ['edr'];
   return [];
 }
 
@@ -84,6 +90,7 @@ export function createSourcesService({
       utcOffsetMinutes?: number;
       mapping?: unknown;
       categories?: SourceCategory[] | undefined;
+      site?: string | undefined;
     },
   ): Promise<SourceRow & { ingestToken: string }> {
     await requireTenant(db, ctx, orgId, 'logs:manage');
@@ -110,6 +117,7 @@ export function createSourcesService({
           mapping: input.mapping === undefined ? null : JSON.stringify(input.mapping),
           categories: JSON.stringify(input.categories ?? defaultCategories(input.kind)),
           token_hash: sha256Hex(secret),
+          site: input.site ?? null,
         })
         .execute();
       const row = (await get(tx, orgId, id))!;
@@ -118,7 +126,12 @@ export function createSourcesService({
         action: 'log_source.created',
         targetType: 'log_source',
         targetId: id,
-        after: { kind: row.kind, name: row.name, expectedIntervalMinutes: row.expected_interval_minutes },
+        after: {
+          kind: row.kind,
+          name: row.name,
+          expectedIntervalMinutes: row.expected_interval_minutes,
+          ...(row.site ? { site: row.site } : {}),
+        },
       });
       return { ...row, ingestToken: `acs_${id}_${secret}` };
     });
@@ -221,6 +234,35 @@ export function createSourcesService({
     });
   }
 
+  /** Sets (or clears, with null) the site a source monitors (LOG-02 monitored_sites). */
+  async function setSite(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    site: string | null,
+  ): Promise<SourceRow> {
+    await requireTenant(db, ctx, orgId, 'logs:manage');
+    return db.transaction().execute(async (tx) => {
+      const before = await get(tx, orgId, id);
+      if (!before) throw notFound('log source', id);
+      await tx
+        .updateTable('log_sources')
+        .set({ site })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .execute();
+      await audit.record(tx, ctx, {
+        orgIds: [orgId],
+        action: 'log_source.site_set',
+        targetType: 'log_source',
+        targetId: id,
+        before: { site: before.site ?? null },
+        after: { site },
+      });
+      return (await get(tx, orgId, id))!;
+    });
+  }
+
   /** The source an ingest token belongs to, or a 401 that does not say which part was wrong. */
   async function authenticateIngest(token: string): Promise<SourceRow> {
     const m = TOKEN_RE.exec(token);
@@ -237,5 +279,5 @@ export function createSourcesService({
     return source as SourceRow;
   }
 
-  return { create, list, one, rotateToken, setDisabled, setCategories, authenticateIngest };
+  return { create, list, one, rotateToken, setDisabled, setCategories, setSite, authenticateIngest };
 }

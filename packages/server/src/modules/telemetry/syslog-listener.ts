@@ -75,7 +75,7 @@ const DROP_REASONS = [
 type DropReason = (typeof DROP_REASONS)[number];
 type Resolution = SourceRow | DropReason;
 
-const LINE_KINDS: ReadonlySet<SourceKind> = new Set(['linux_syslog', 'cef']);
+const LINE_KINDS: ReadonlySet<SourceKind> = new Set(['linux_syslog', 'cef', 'netfilter', 'filterlog']);
 const VALID_TTL_MS = 30_000;
 const INVALID_TTL_MS = 5_000;
 const ERROR_TTL_MS = 1_000;

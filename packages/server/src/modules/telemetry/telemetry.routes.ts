@@ -11,6 +11,7 @@ import {
   LogsVerifyResult,
   QuarantineEntry,
   SourceCategoriesBody,
+  SourceSiteBody,
 } from '@accord/contracts';
 import { AppError } from '../../platform/errors.ts';
 import type { AccordApp } from '../../platform/http/app.ts';
@@ -36,6 +37,7 @@ export const toSource = (s: SourceRow) => ({
   expectedIntervalMinutes: s.expected_interval_minutes,
   utcOffsetMinutes: s.utc_offset_minutes,
   categories: typeof s.categories === 'string' ? (JSON.parse(s.categories) as string[]) : s.categories,
+  site: s.site ?? null,
   createdAt: iso(s.created_at),
   disabledAt: isoOrNull(s.disabled_at),
   lastReceivedAt: isoOrNull(s.last_received_at),
@@ -59,6 +61,12 @@ const CSV_COLUMNS = [
   'mfaUsed',
   'processName',
   'vendorEventId',
+  'dstIp',
+  'dstPort',
+  'protocol',
+  'action',
+  'signature',
+  'severity',
   'raw',
 ] as const;
 const eventsCsv = (events: StoredEventRow[]) => toCsv(CSV_COLUMNS, events);
@@ -141,6 +149,20 @@ export function telemetryRoutes(
       toSource(
         await sources.setCategories(ctxOf(req), req.params.id, req.params.sourceId, req.body.categories),
       ),
+  );
+  app.put(
+    '/api/v1/orgs/:id/sources/:sourceId/site',
+    {
+      schema: {
+        tags,
+        summary: 'Set the site a source monitors (LOG-02: every agreed site has live network monitoring)',
+        params: SourceParams,
+        body: SourceSiteBody,
+        response: { 200: LogSource },
+      },
+    },
+    async (req) =>
+      toSource(await sources.setSite(ctxOf(req), req.params.id, req.params.sourceId, req.body.site)),
   );
   for (const [verb, disabled] of [
     ['disable', true],

@@ -42,7 +42,8 @@ export type DataKind =
   // phishing defences: the mail domains' DNS checks, training and phishing-simulation imports
   | 'mail_dns'
   | 'training'
-  | 'phishing';
+  | 'phishing'
+  | 'app_control';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {

@@ -148,6 +148,7 @@ export interface LogSourcesTable {
   disabled_at: TsNull;
   last_received_at: TsNull;
   last_event_at: TsNull;
+  site: string | null;
 }
 export interface EventsTable {
   id: Generated<string>;
@@ -178,6 +179,13 @@ export interface EventsTable {
   vendor_event_id: string | null;
   is_msp: Generated<boolean>;
   raw: string;
+  dst_ip: string | null;
+  dst_port: number | null;
+  protocol: string | null;
+  action: string | null;
+  signature: string | null;
+  signature_id: string | null;
+  severity: string | null;
 }
 export interface IngestBatchesTable {
   id: string;

@@ -1,5 +1,6 @@
 import { remoteToolOf } from './remote-tools.ts';
 import { inWindows, ipInList, type Scope } from './scope.ts';
+import { remoteServiceOf } from './remote-destinations.ts';
 import type { EngineEvent } from './types.ts';
 
 export type FieldType = 'string' | 'boolean' | 'number';
@@ -74,6 +75,28 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
     type: 'boolean',
     derived: true,
     get: (e, s) => (s.mspNetworks === null || e.srcIp === null ? null : ipInList(s.mspNetworks, e.srcIp)),
+  },
+  // Network and endpoint fields (docs/network-and-endpoint.md)
+  dstIp: { type: 'string', get: (e) => e.dstIp ?? null, ip: true },
+  dstPort: { type: 'number', get: (e) => e.dstPort ?? null },
+  protocol: { type: 'string', get: (e) => e.protocol ?? null },
+  action: { type: 'string', get: (e) => e.action ?? null, lowercase: true },
+  signature: { type: 'string', get: (e) => e.signature ?? null },
+  signatureId: { type: 'string', get: (e) => e.signatureId ?? null },
+  severity: { type: 'string', get: (e) => e.severity ?? null, lowercase: true },
+  /** The remote-access service whose domain (dstHost) or address (dstIp) the event reaches. */
+  remoteService: {
+    type: 'string',
+    derived: true,
+    get: (e, s) => remoteServiceOf(s.remoteDestinations, e.dstHost, e.dstIp ?? null),
+  },
+  remoteServiceApproved: {
+    type: 'boolean',
+    derived: true,
+    get: (e, s) => {
+      const t = remoteServiceOf(s.remoteDestinations, e.dstHost, e.dstIp ?? null);
+      return t === null ? null : s.approvedTools.has(t);
+    },
   },
   inMaintenanceWindow: {
     type: 'boolean',

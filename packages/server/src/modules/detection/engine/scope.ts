@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { approvedToolSet } from './remote-tools.ts';
+import { remoteDestinationsOf, type RemoteDestinations } from './remote-destinations.ts';
 import type { TenantContext } from './types.ts';
 
 /**
@@ -14,6 +15,8 @@ export interface Scope {
   /** null: no maintenance windows agreed (not enforced) */
   windows: CompiledWindow[] | null;
   ignored: string[];
+  /** Domains and networks of remote-access services: the built-in list plus the agreement's. */
+  remoteDestinations?: RemoteDestinations;
 }
 
 interface CompiledWindow {
@@ -105,6 +108,7 @@ export function scopeOf(ctx: TenantContext): Scope {
     mspNetworks: (ctx.mspNetworks ?? []).length > 0 ? blockListOf(ctx.mspNetworks, ignored) : null,
     windows: (ctx.maintenanceWindows ?? []).length > 0 ? windows : null,
     ignored,
+    remoteDestinations: remoteDestinationsOf(ctx.remoteToolDestinations ?? [], ignored),
   };
   scopeCache.set(ctx, s);
   return s;

@@ -24,6 +24,14 @@ export interface EngineEvent {
   commandLine: string | null;
   vendorEventId: string | null;
   isMsp: boolean;
+  // Network and endpoint fields (absent: null); docs/network-and-endpoint.md.
+  dstIp?: string | null;
+  dstPort?: number | null;
+  protocol?: string | null;
+  action?: string | null;
+  signature?: string | null;
+  signatureId?: string | null;
+  severity?: string | null;
 }
 export interface EvidenceRef {
   batchId: string;
@@ -50,4 +58,6 @@ export interface TenantContext {
   approvedRemoteTools: string[]; // lower-case tool names
   mspNetworks: string[]; // CIDRs; empty = not enforced
   maintenanceWindows: { days: number[]; start: string; end: string; tz: string }[]; // empty = not enforced
+  /** Extra destinations of remote-access services, "tool: domain or CIDR" (NET-01); absent = none. */
+  remoteToolDestinations?: string[];
 }

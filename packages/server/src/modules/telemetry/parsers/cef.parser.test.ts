@@ -260,6 +260,7 @@ describe('cefParser on the fixtures', () => {
       srcPort: 51234,
       geo: null,
       dstHost: 'vpn-gw01.contoso.com',
+      dstIp: '198.51.100.10',
       app: null,
       authProtocol: 'https',
       mfaUsed: null,
@@ -365,8 +366,12 @@ describe('cefParser on the fixtures', () => {
     [
       'firewall-deny',
       {
-        class: 'other',
-        activity: 'other',
+        class: 'network',
+        activity: 'connection',
+        dstIp: '10.0.1.10',
+        dstPort: 3389,
+        protocol: 'tcp',
+        action: 'blocked',
         outcome: 'failure',
         srcIp: '198.51.100.77',
         dstHost: '10.0.1.10',
@@ -375,9 +380,20 @@ describe('cefParser on the fixtures', () => {
     ],
     [
       'ids-escaped-header',
-      { class: 'other', outcome: 'unknown', vendorEventId: 'Contoso:Network IDS:2001219' },
+      {
+        class: 'finding',
+        activity: 'ids_alert',
+        outcome: 'unknown',
+        severity: 'medium',
+        signature: 'Scan detected a | in payload',
+        signatureId: '2001219',
+        vendorEventId: 'Contoso:Network IDS:2001219',
+      },
     ],
-    ['av-multiline-msg', { class: 'other', outcome: 'unknown', dstHost: 'WKS-0042' }],
+    [
+      'av-multiline-msg',
+      { class: 'finding', activity: 'edr_alert', severity: 'high', outcome: 'unknown', dstHost: 'WKS-0042' },
+    ],
     ['web-unescaped-equals', { class: 'authentication', outcome: 'success', user: 'bob' }],
     [
       'full-key-names',
@@ -480,7 +496,7 @@ describe('cefParser rules', () => {
     ['Security log was cleared', 'audit_log', 'log_cleared'],
     ['Cleartext password seen', 'other', 'other'],
     ['Firewall policy modified', 'policy_change', 'policy_changed'],
-    ['Port scan', 'other', 'other'],
+    ['Port scan', 'finding', 'ids_alert'],
   ])('Name %j → %s / %s', (name, cls, activity) => {
     expect(parseOk(`${base}${name}|3|`)).toMatchObject({ class: cls, activity });
   });

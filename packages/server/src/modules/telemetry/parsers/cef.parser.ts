@@ -1,6 +1,8 @@
 import type { EventClass, FailureReason, NormalisedEventInput, Outcome } from '@accord/contracts';
 import { parseCef } from './cef.ts';
 import type { ParseContext, ParseResult, Parser } from './parser.types.ts';
+import { actionOf, cefSeverity, protocolOf } from './network-fields.ts';
+import { isIP } from 'node:net';
 
 /**
  * CEF lines → normalised events. CEF fixes the envelope, not the meaning: the class is inferred from the
@@ -254,6 +256,20 @@ function portOf(s: string | null): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+// Network defence monitoring and endpoint alerts (docs/network-and-endpoint.md). An event the rules
+// above leave as `other` is a security product's alert (class `finding`) when its name, class id,
+// category or product says so, and otherwise a network event when it carries a destination, a port,
+// a protocol or an action. IDS / IPS products' alerts are `ids_alert`, the others (EDR, antivirus)
+// `edr_alert`; the header Severity gives the level (cefSeverity).
+const FINDING_RE =
+  /\b(?:alert|malware|virus|trojan|ransomware|worm|threat|intrusion|exploit|attack|signature|suspicious|detect(?:ed|ion)?|scan|quarantin\w*)\b/;
+const FINDING_PRODUCT_RE = /\b(?:ids|ips|intrusion|anti-?virus|anti-?malware|edr|xdr)\b/;
+const IDS_RE = /\b(?:ids|ips|intrusion|nids|network|port ?scan|sweep)\b/;
+
+function ipOrNull(s: string | null): string | null {
+  return s !== null && isIP(s) !== 0 ? (s.includes(':') ? s.toLowerCase() : s) : null;
+}
+
 const COMMAND_LINE_LABEL_RE = /^command[ _-]?line$/i;
 const GROUP_LABEL_RE = /^(?:target |member )?group(?:[ _-]?name)?$/i;
 
@@ -264,7 +280,7 @@ export const cefParser: Parser<string> = {
     if (typeof record !== 'string') return { ok: false, error: `expected a text line, got ${typeof record}` };
     const parsed = parseCef(record);
     if (!parsed.ok) return parsed;
-    const { deviceVendor, deviceProduct, classId, name, extension: ext } = parsed.record;
+    const { deviceVendor, deviceProduct, classId, name, severity, extension: ext } = parsed.record;
     const get = (short: string, full?: string): string | null => {
       const v = ext.get(short) ?? (full === undefined ? undefined : ext.get(full));
       if (v === undefined) return null;
@@ -355,6 +371,33 @@ export const cefParser: Parser<string> = {
       commandLine: custom(COMMAND_LINE_LABEL_RE),
       vendorEventId: `${deviceVendor}:${deviceProduct}:${classId}`,
     };
+    // The network fields are set only when the record has them (sign-in records stay as they were).
+    const net = {
+      dstIp: ipOrNull(get('dst', 'destinationAddress')),
+      dstPort: portOf(get('dpt', 'destinationPort')),
+      protocol: protocolOf(get('proto', 'transportProtocol')),
+      action: actionOf(get('act', 'deviceAction')),
+    };
+    if (net.dstIp !== null) event.dstIp = net.dstIp;
+    if (net.dstPort !== null) event.dstPort = net.dstPort;
+    if (net.protocol !== null) event.protocol = net.protocol;
+    if (net.action !== null) event.action = net.action;
+    if (cls === 'other') {
+      const product = deviceProduct.toLowerCase();
+      const about = `${text} ${(get('cat', 'deviceEventCategory') ?? '').toLowerCase()}`;
+      if (FINDING_RE.test(about) || FINDING_PRODUCT_RE.test(product)) {
+        event.class = 'finding';
+        event.activity = IDS_RE.test(`${product} ${about}`) ? 'ids_alert' : 'edr_alert';
+        event.signature = name;
+        event.signatureId = classId;
+        event.severity = cefSeverity(severity);
+        // The endpoint an EDR alert is about: the destination host, else the source host.
+        event.dstHost = event.dstHost ?? get('shost', 'sourceHostName') ?? get('dvchost', 'deviceHostName');
+      } else if (net.dstIp !== null || net.dstPort !== null || net.protocol !== null || net.action !== null) {
+        event.class = 'network';
+        event.activity = 'connection';
+      }
+    }
     return { ok: true, event };
   },
 };

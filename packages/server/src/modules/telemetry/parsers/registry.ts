@@ -6,6 +6,10 @@ import { windowsSecurityParser } from './windows-security.parser.ts';
 import { cefParser } from './cef.parser.ts';
 import { entraSigninParser } from './entra-signin.parser.ts';
 import { oktaParser } from './okta.parser.ts';
+import { suricataEveParser } from './suricata-eve.parser.ts';
+import { netfilterParser } from './netfilter.parser.ts';
+import { filterlogParser } from './filterlog.parser.ts';
+import { mdeAlertsParser } from './mde-alerts.parser.ts';
 import {
   createGenericJsonParser,
   validateGenericJsonMapping,
@@ -18,6 +22,10 @@ const FIXED: Record<Exclude<SourceKind, 'generic_json'>, Parser> = {
   cef: cefParser as Parser,
   entra_signin: entraSigninParser,
   okta_system_log: oktaParser,
+  suricata_eve: suricataEveParser,
+  netfilter: netfilterParser as Parser,
+  filterlog: filterlogParser as Parser,
+  mde_alerts: mdeAlertsParser,
 };
 
 /** Generic JSON parsers are built from a source's mapping; built once per mapping and kept. */

@@ -1,5 +1,6 @@
 import type { EventClass, FailureReason, NormalisedEventInput, Outcome } from '@accord/contracts';
 import type { ParseContext, ParseResult, Parser } from './parser.types.ts';
+import { appControlEvent, isAppControl, providerOf } from './windows-app-control.ts';
 
 /**
  * Windows Security event log records as JSON. Two shapes are read:
@@ -13,7 +14,8 @@ import type { ParseContext, ParseResult, Parser } from './parser.types.ts';
  *
  * Field names are those of the Security-Auditing event schema (TargetUserName, IpAddress, Status, ...).
  * Event ids this parser does not model, and any record from a channel other than Security, become class
- * `other` with the event id kept in `vendorEventId`.
+ * `other` with the event id kept in `vendorEventId` — except the application-control events of
+ * AppLocker (8002-8007) and App Control for Business / WDAC (3076, 3077): windows-app-control.ts.
  */
 
 type Obj = Record<string, unknown>;
@@ -286,9 +288,12 @@ function authProtocolOf(pkg: string | null, lm: string | null): string | null {
 
 // ---------------------------------------------------------------------------------------------------
 
-type Ev = {
+type FullEv = {
   -readonly [K in keyof Required<NormalisedEventInput>]: Required<NormalisedEventInput>[K];
 };
+/** The network and endpoint fields are set only by application-control events. */
+type NetKeys = 'dstIp' | 'dstPort' | 'protocol' | 'action' | 'signature' | 'signatureId' | 'severity';
+type Ev = Omit<FullEv, NetKeys> & Partial<Pick<FullEv, NetKeys>>;
 
 function blank(time: string, eventId: number, computer: string | null): Ev {
   return {
@@ -502,7 +507,10 @@ export const windowsSecurityParser: Parser<unknown> = {
     const e = blank(time, id, v.computer);
     const data = v.data;
     const get = (name: string): string | null => (data ? scalar(data[name]) : null);
-    if (v.channel !== null && v.channel.toLowerCase() !== 'security') {
+    if (isAppControl(id, v.channel, providerOf(record))) {
+      // AppLocker and App Control (WDAC) decisions: windows-app-control.ts.
+      appControlEvent(e, id, get, v.userData, record, scalar);
+    } else if (v.channel !== null && v.channel.toLowerCase() !== 'security') {
       // Same event id, different provider: nothing here is Security-Auditing semantics.
       e.outcome = v.outcomeHint ?? 'unknown';
     } else {

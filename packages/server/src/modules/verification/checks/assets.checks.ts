@@ -3,41 +3,70 @@ import { openKevFindings } from '../../inventory/kev.service.ts';
 import type { Check, CheckInput } from '../check.types.ts';
 import { firstOf, importRef, ms, nameSet, older, snapshotOf } from './inventory-data.ts';
 import { DAY_MS, list, num } from './params.ts';
+import { edrReports, numOr, reportFor } from './network-endpoint.checks.ts';
 
 const H = 3_600_000;
 
-/** LOG-06: in-scope assets run an EDR agent seen within `edr_stale_days`, at `edr_coverage`. */
+/**
+ * LOG-06: in-scope assets run an EDR agent that reported within `edr_stale_days` and within
+ * `edr_report_hours`, at `edr_coverage`. An agent's last report is the later of the inventory's
+ * last-seen time and the newest event about the device from an EDR log source.
+ */
 export const log06: Check = {
   controlId: 'LOG-06',
-  reads: ['assets'],
+  reads: ['assets', 'events'],
   async run(input) {
     const want = num(input.parameters, 'edr_coverage');
     const staleDays = num(input.parameters, 'edr_stale_days');
+    const reportHours = numOr(input.parameters, 'edr_report_hours', 72);
     const exempt = list(input.parameters, 'edr_exempt_assets');
     const skip = nameSet(exempt);
     const snap = await snapshotOf<AssetItem>(input.db, input.customerOrgId, 'assets');
     const scope = snap.items.filter((a) => !skip.has(a.hostname));
-    const since = input.now.getTime() - staleDays * DAY_MS;
-    const bare = scope.filter((a) => !a.edrAgent || (ms(a.edrLastSeen) ?? 0) < since);
+    const since = input.now.getTime() - Math.min(staleDays * DAY_MS, reportHours * H);
+    const reports = scope.length ? await edrReports(input, new Date(since)) : new Map<string, Date>();
+    const lastReport = (a: AssetItem) =>
+      Math.max(ms(a.edrLastSeen) ?? 0, reportFor(reports, a.hostname)?.getTime() ?? 0);
+    const bare = scope.filter((a) => !a.edrAgent || lastReport(a) < since);
+    const silentAgents = bare.filter((a) => a.edrAgent);
+    const fromEvents = scope.filter((a) => reportFor(reports, a.hostname) !== null).length;
     const ratio = scope.length ? (scope.length - bare.length) / scope.length : null;
     return {
       status: ratio !== null && ratio >= want ? 'pass' : 'fail',
-      reason: `${scope.length - bare.length} of ${scope.length} in-scope assets have an EDR agent seen within ${staleDays} days`,
+      reason: `${scope.length - bare.length} of ${scope.length} in-scope assets have an EDR agent that reported within ${Math.min(staleDays * 24, reportHours)} h`,
       observed: {
         assets: scope.length,
         protected: scope.length - bare.length,
         coverage: ratio,
         unprotected: firstOf(bare).map((a) => a.hostname),
+        notReporting: firstOf(silentAgents).map((a) => a.hostname),
+        reportedByEdrEvents: fromEvents,
       },
-      expected: { edrCoverage: want, edrStaleDays: staleDays, edrExemptAssets: exempt },
+      expected: {
+        edrCoverage: want,
+        edrStaleDays: staleDays,
+        edrReportHours: reportHours,
+        edrExemptAssets: exempt,
+      },
       evidence: [
         ...importRef('assets', snap),
-        ...firstOf(bare).map((a) => ({
-          type: 'import' as const,
-          summary: a.edrAgent
-            ? `${a.hostname}: EDR agent last seen ${a.edrLastSeen ?? 'never'}`
-            : `${a.hostname}: no EDR agent`,
-        })),
+        ...(reports.size
+          ? [
+              {
+                type: 'events' as const,
+                summary: `EDR events about ${fromEvents} in-scope device(s) since ${new Date(since).toISOString()}`,
+              },
+            ]
+          : []),
+        ...firstOf(bare).map((a) => {
+          const last = lastReport(a);
+          return {
+            type: 'import' as const,
+            summary: a.edrAgent
+              ? `${a.hostname}: EDR agent last seen ${last ? new Date(last).toISOString() : 'never'}`
+              : `${a.hostname}: no EDR agent`,
+          };
+        }),
       ],
       dataAt: snap.at,
       scope: scope.length,

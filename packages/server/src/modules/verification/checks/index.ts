@@ -14,6 +14,7 @@ import { obs05, pic01, upd03 } from './exposure.checks.ts';
 import { aut04, obs02 } from './people.checks.ts';
 import { scr01, scr02, scr03 } from './supply-chain.checks.ts';
 import { pic05, pic06 } from './phishing.checks.ts';
+import { log07 } from './network-endpoint.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -60,5 +61,6 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     scr03,
     pic05,
     pic06,
+    log07,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );

@@ -1,6 +1,7 @@
 import { verifyStoredLogs } from '../../telemetry/logs.service.ts';
 import type { Check, CheckInput, EvidenceRef } from '../check.types.ts';
 import { DAY_MS, days, isoDay, lastDelivery, list, num, share } from './params.ts';
+import { listOr, siteMonitoring } from './network-endpoint.checks.ts';
 
 interface SourceFacts {
   id: string;
@@ -9,6 +10,7 @@ interface SourceFacts {
   created_at: Date;
   last_received_at: Date | null;
   oldest: Date | null;
+  site: string | null;
 }
 
 const categoriesOf = (c: unknown): string[] =>
@@ -29,7 +31,7 @@ async function sourcesOf({ db }: CheckInput, orgId: string): Promise<SourceFacts
           .as('b'),
       (j) => j.onRef('b.source_id', '=', 's.id'),
     )
-    .select(['s.id', 's.name', 's.categories', 's.created_at', 's.last_received_at', 'b.oldest'])
+    .select(['s.id', 's.name', 's.categories', 's.created_at', 's.last_received_at', 'b.oldest', 's.site'])
     .where('s.org_id', '=', orgId)
     .where('s.disabled_at', 'is', null)
     .orderBy('s.name')
@@ -41,6 +43,7 @@ async function sourcesOf({ db }: CheckInput, orgId: string): Promise<SourceFacts
     created_at: new Date(r.created_at),
     last_received_at: r.last_received_at ? new Date(r.last_received_at) : null,
     oldest: r.oldest ? new Date(r.oldest as Date) : null,
+    site: r.site ?? null,
   }));
 }
 
@@ -95,7 +98,8 @@ export const log01: Check = {
 };
 
 /**
- * LOG-02: every required category has a connected source that is not silent. It measures silence
+ * LOG-02: every required category has a connected source that is not silent, and every agreed site
+ * (`monitored_sites`) a firewall or IDS source of that site that is not silent. It measures silence
  * itself, so its data is the source list read now and is never stale: old data is its fail.
  */
 export const log02: Check = {
@@ -124,23 +128,45 @@ export const log02: Check = {
           summary: `${c}: ${s.name}, last delivery ${s.last_received_at?.toISOString() ?? 'never'}`,
         });
     }
+    // Every agreed site needs a live network monitoring source (docs/network-and-endpoint.md).
+    const sites = listOr(input.parameters, 'monitored_sites', []);
+    const net = siteMonitoring(sites, sources, since);
+    evidence.push(...net.evidence);
     const ok = required.length - notConnected.length - silent.length;
+    const sitesOk = sites.length - net.unmonitored.length - net.silent.length;
+    const all = required.length + sites.length;
     return {
-      status: share(ok, required.length),
+      status: share(ok + sitesOk, all),
       reason:
-        ok === required.length
-          ? `all ${required.length} required log sources delivered within ${hours} h`
+        ok + sitesOk === all
+          ? `all ${required.length} required log sources delivered within ${hours} h` +
+            (sites.length ? `; all ${sites.length} site(s) have live network monitoring` : '')
           : [
               notConnected.length ? `not connected: ${notConnected.join(', ')}` : '',
               silent.length ? `silent over ${hours} h: ${silent.join(', ')}` : '',
+              net.unmonitored.length ? `sites without network monitoring: ${net.unmonitored.join(', ')}` : '',
+              net.silent.length
+                ? `sites whose network monitoring is silent over ${hours} h: ${net.silent.join(', ')}`
+                : '',
             ]
               .filter(Boolean)
               .join('; '),
-      observed: { connectedAndAlive: ok, notConnected, silent },
-      expected: { requiredLogSources: required, silenceThresholdHours: hours },
+      observed: {
+        connectedAndAlive: ok,
+        notConnected,
+        silent,
+        ...(sites.length
+          ? { sitesMonitored: sitesOk, sitesUnmonitored: net.unmonitored, sitesSilent: net.silent }
+          : {}),
+      },
+      expected: {
+        requiredLogSources: required,
+        silenceThresholdHours: hours,
+        ...(sites.length ? { monitoredSites: sites } : {}),
+      },
       evidence,
       dataAt: input.now,
-      scope: required.length,
+      scope: all,
     };
   },
 };
