@@ -9,3 +9,4 @@ export * from './verification.ts';
 export * from './detection.ts';
 export * from './inventory.ts';
 export * from './evidence.ts';
+export * from './ir.ts';

@@ -35,6 +35,10 @@ export const PERMISSIONS = [
   'evidence:read',
   'evidence:write',
   'attest',
+  // Incident response: plans, incidents, exercises and their follow-up actions.
+  'ir:read',
+  'ir:manage',
+  'ir:approve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +51,7 @@ const READ: Permission[] = [
   'alerts:read',
   'inventory:read',
   'evidence:read',
+  'ir:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -62,6 +67,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'inventory:manage',
     // Engineers collect evidence; attesting and reviewing attestations are admin acts, like accepting.
     'evidence:write',
+    // Engineers draft plans and run incidents and exercises; approving a plan is an admin act.
+    'ir:manage',
   ],
   customer_admin: [...PERMISSIONS],
   customer_member: [...READ, 'users:read'],

@@ -61,6 +61,13 @@ import { createEvidenceService } from './modules/evidence/evidence.service.ts';
 import { createAttestationsService } from './modules/evidence/attestations.service.ts';
 import { createEvidenceExpiryService, startEvidenceExpiryJob } from './modules/evidence/evidence-expiry.ts';
 import { evidenceRoutes } from './modules/evidence/evidence.routes.ts';
+import { createActionsService } from './modules/incidents/actions.service.ts';
+import { createPlansService } from './modules/incidents/plans.service.ts';
+import { createIncidentsService } from './modules/incidents/incidents.service.ts';
+import { createExercisesService } from './modules/incidents/exercises.service.ts';
+import { planRoutes } from './modules/incidents/plans.routes.ts';
+import { incidentRoutes } from './modules/incidents/incidents.routes.ts';
+import { exerciseRoutes } from './modules/incidents/exercises.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -127,6 +134,11 @@ export function createServices(
   const inventory = createInventoryService({ db, audit, mspAccounts });
   const kev = createKevService({ db, audit });
   const evidenceExpiry = createEvidenceExpiryService({ db, audit, windowDays: config.evidenceWarningDays });
+  // Incident response: plans, incidents, exercises and their follow-up actions.
+  const irActions = createActionsService({ db, audit });
+  const plans = createPlansService({ db, audit });
+  const incidents = createIncidentsService({ db, audit, actions: irActions });
+  const exercises = createExercisesService({ db, audit, actions: irActions });
   return {
     audit,
     users,
@@ -155,6 +167,10 @@ export function createServices(
     evidence,
     attestations,
     evidenceExpiry,
+    irActions,
+    plans,
+    incidents,
+    exercises,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -234,6 +250,9 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     detectionRoutes(app, rt.services);
     inventoryRoutes(app, { ...rt.services, importMaxBytes: IMPORT_MAX_BYTES });
     evidenceRoutes(app, { ...rt.services, evidenceMaxBytes: rt.config.evidenceMaxBytes });
+    planRoutes(app, rt.services);
+    incidentRoutes(app, rt.services);
+    exerciseRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

@@ -1,12 +1,13 @@
 import type { Cadence } from '@accord/contracts';
 import type { Db } from '../../platform/db/db.ts';
+import type { AttestationOf } from './checks/attestation.check.ts';
 
 export const CHECK_STATUSES = ['pass', 'fail', 'partial', 'unknown', 'error'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** What a result rests on: enough to find it again (a source, a query, an import, a seal range). */
 export interface EvidenceRef {
-  type: 'log_source' | 'events' | 'seal_chain' | 'import' | 'alerts' | 'evidence' | 'accounts';
+  type: 'log_source' | 'events' | 'seal_chain' | 'import' | 'alerts' | 'evidence' | 'accounts' | 'ir_records';
   id?: string;
   summary: string;
 }
@@ -23,7 +24,12 @@ export type DataKind =
   | 'vulnerabilities'
   | 'backups'
   | 'remote_access'
-  | 'scubagear';
+  | 'scubagear'
+  // incident-response records, by kind: a change makes the checks reading it due
+  | 'ir_plans'
+  | 'exercises'
+  | 'incidents'
+  | 'ir_actions';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {
@@ -46,6 +52,8 @@ export interface CheckInput {
   controlId: string;
   parameters: Record<string, unknown>;
   now: Date;
+  /** A control's attestation state (evidence module), for checks whose target is partly attested. */
+  attestationOf?: AttestationOf | undefined;
 }
 
 /** One typed check per automatically (or hybrid) verified control, registered by control id. */

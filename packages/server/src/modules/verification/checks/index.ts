@@ -6,6 +6,7 @@ import { log06, net01, pic02, upd01, upd02 } from './assets.checks.ts';
 import { bck01, bck02, bck03 } from './backup.checks.ts';
 import { log08, pic04 } from './detection.checks.ts';
 import { withScubaGear } from './scubagear.ts';
+import { irp01, irp02, irp03, log09 } from './ir.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -30,5 +31,10 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     bck03,
     log08,
     pic04,
+    // incident response (records in Accord)
+    irp01,
+    irp02,
+    irp03,
+    log09,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );

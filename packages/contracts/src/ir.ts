@@ -1,0 +1,494 @@
+import { z } from 'zod';
+
+/**
+ * Incident response and recovery (AA22-131A: "develop and exercise incident response and recovery
+ * plans"): plans with named roles, incidents with an append-only timeline, exercises with
+ * attendance, findings and follow-up actions. Everything belongs to one organisation (a customer,
+ * or an MSP for its own internal plan); people named in it are members of that organisation or of
+ * an MSP with an active relationship to it.
+ */
+
+const Uuid = z.string().uuid();
+const Ts = z.string().datetime({ offset: true });
+const noControlChars = (s: string) =>
+  ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(noControlChars, { message: 'must not contain control characters' });
+const LongText = (max: number) => z.string().trim().min(1).max(max);
+/** A calendar day YYYY-MM-DD. */
+export const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+    message: 'is not a calendar date',
+  });
+
+export const PLAN_KINDS = ['incident_response', 'recovery'] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+export const PLAN_ROLES = [
+  'executive_sponsor',
+  'incident_lead',
+  'technical_lead',
+  'procurement_officer',
+  'legal',
+  'communications',
+  'msp_contact',
+] as const;
+export type PlanRole = (typeof PLAN_ROLES)[number];
+/** The advisory's three roles: a plan without a named person for each cannot be approved. */
+export const ADVISORY_ROLES: readonly PlanRole[] = [
+  'executive_sponsor',
+  'technical_lead',
+  'procurement_officer',
+];
+/**
+ * What the names of IRP-01's `required_roles` parameter mean in a plan: the catalog's compound
+ * `legal_communications` needs both a legal and a communications role.
+ */
+export const REQUIRED_ROLE_MEANING: Readonly<Record<string, readonly PlanRole[]>> = {
+  executive: ['executive_sponsor'],
+  technical_lead: ['technical_lead'],
+  procurement_officer: ['procurement_officer'],
+  procurement: ['procurement_officer'],
+  msp_contact: ['msp_contact'],
+  legal_communications: ['legal', 'communications'],
+  ...Object.fromEntries(PLAN_ROLES.map((r) => [r, [r]])),
+};
+/** The playbooks every incident response plan has before it can be approved. */
+export const STANDARD_PLAYBOOKS = [
+  'compromised_msp_account',
+  'ransomware',
+  'password_spraying',
+  'rogue_remote_access_tool',
+  'data_exfiltration',
+] as const;
+export const INCIDENT_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+export const SEVERITY_RANK: Record<IncidentSeverity, number> = { critical: 3, high: 2, medium: 1, low: 0 };
+export const RECIPIENTS = [
+  'customer',
+  'msp',
+  'authority',
+  'regulator',
+  'insurer',
+  'law_enforcement',
+  'data_subjects',
+  'executive',
+  'other',
+] as const;
+export type Recipient = (typeof RECIPIENTS)[number];
+
+const PlaybookKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{1,63}$/, 'must be a lower-case key such as ransomware or supplier_breach');
+
+// ---- plans ----
+
+export const PlanContent = z
+  .object({
+    title: Text(200),
+    scope: LongText(8000),
+    severityScale: z
+      .array(z.object({ level: z.enum(INCIDENT_SEVERITIES), description: LongText(2000) }).strict())
+      .max(4),
+    roles: z
+      .array(
+        z
+          .object({
+            role: z.enum(PLAN_ROLES),
+            userId: Uuid,
+            deputyUserId: Uuid.nullable().optional(),
+            responsibilities: LongText(4000).optional(),
+          })
+          .strict(),
+      )
+      .max(50),
+    /** Who is called, in which order, and how to reach them when normal channels are down. */
+    contactTree: z
+      .array(
+        z
+          .object({
+            userId: Uuid,
+            escalationOrder: z.number().int().min(1).max(100),
+            outOfBand: z
+              .array(
+                z
+                  .object({ kind: z.enum(['phone', 'email', 'messenger', 'other']), value: Text(200) })
+                  .strict(),
+              )
+              .min(1, 'give at least one out-of-band contact')
+              .max(10),
+            notes: LongText(2000).optional(),
+          })
+          .strict(),
+      )
+      .max(100),
+    externalContacts: z
+      .array(
+        z
+          .object({
+            name: Text(200),
+            purpose: Text(500),
+            phone: Text(100).optional(),
+            email: Text(254).optional(),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    notificationDuties: z
+      .array(
+        z
+          .object({
+            recipient: z.enum(RECIPIENTS),
+            withinHours: z.number().int().min(1).max(720),
+            minSeverity: z.enum(INCIDENT_SEVERITIES).default('low'),
+            description: LongText(2000),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    recoveryObjectives: z
+      .array(
+        z
+          .object({
+            system: Text(200),
+            rtoHours: z.number().min(0).max(8760),
+            rpoHours: z.number().min(0).max(8760),
+            notes: LongText(2000).optional(),
+          })
+          .strict(),
+      )
+      .max(200)
+      .default([]),
+    playbooks: z
+      .array(
+        z
+          .object({
+            incidentType: PlaybookKey,
+            title: Text(200),
+            steps: z
+              .array(z.object({ text: LongText(2000), role: z.enum(PLAN_ROLES).optional() }).strict())
+              .min(1)
+              .max(100),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    /** How often the plan is exercised (IRP-02's exercise_interval_days is the agreed longest gap). */
+    exerciseCadenceDays: z.number().int().min(1).max(730).default(365),
+    /** Where the printed copy is kept (the hard copy itself is attested on IRP-01). */
+    hardCopyLocation: Text(500).optional(),
+  })
+  .strict();
+export type PlanContent = z.infer<typeof PlanContent>;
+
+export const CreatePlanBody = z
+  .object({
+    kind: z.enum(PLAN_KINDS),
+    /** The first draft; without it the draft starts from Accord's template (standard playbooks). */
+    content: PlanContent.optional(),
+  })
+  .strict();
+export const UpdatePlanDraftBody = z.object({ content: PlanContent }).strict();
+export const ApprovePlanBody = z
+  .object({ digest: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 digest of the version you approve') })
+  .strict();
+export const ReviewPlanBody = z.object({ note: LongText(2000) }).strict();
+export const PlanParams = z.object({ id: Uuid, planId: Uuid });
+export const PlanVersionParams = PlanParams.extend({ version: z.coerce.number().int().min(1).max(100_000) });
+export const PlanExportQuery = z.object({ format: z.enum(['markdown', 'html']).default('markdown') });
+
+export const Person = z.object({ userId: Uuid, orgId: Uuid, name: z.string(), email: z.string() });
+export const PlanApproval = z.object({
+  orgId: Uuid,
+  userLabel: z.string(),
+  digest: z.string(),
+  approvedAt: Ts,
+});
+export const PlanVersion = z.object({
+  planId: Uuid,
+  orgId: Uuid,
+  kind: z.enum(PLAN_KINDS),
+  version: z.number().int(),
+  state: z.enum(['draft', 'approved', 'superseded']),
+  digest: z.string(),
+  content: PlanContent,
+  createdBy: z.string(),
+  createdAt: Ts,
+  updatedAt: Ts,
+  approvedAt: Ts.nullable(),
+  /** Organisations whose approval the version needs (the plan's owner, and each party named in it). */
+  approvalsNeeded: z.array(Uuid),
+  approvals: z.array(PlanApproval),
+  /** Why the version cannot be approved yet (empty when it can). */
+  missing: z.array(z.string()),
+  people: z.array(Person),
+});
+export const Plan = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  kind: z.enum(PLAN_KINDS),
+  title: z.string(),
+  approvedVersion: z.number().int().nullable(),
+  draftVersion: z.number().int().nullable(),
+  approvedAt: Ts.nullable(),
+  lastReviewedAt: Ts.nullable(),
+  exercise: z.object({
+    cadenceDays: z.number().int().nullable(),
+    lastHeldAt: Ts.nullable(),
+    nextDueBy: Ts.nullable(),
+  }),
+  reviews: z.array(z.object({ version: z.number().int(), note: z.string(), by: z.string(), at: Ts })),
+});
+
+// ---- incidents ----
+
+export const INCIDENT_STATUSES = ['open', 'investigating', 'contained', 'recovered', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+const Systems = z.array(Text(200)).max(200);
+
+export const OpenIncidentBody = z
+  .object({
+    title: Text(200),
+    description: LongText(8000).optional(),
+    severity: z.enum(INCIDENT_SEVERITIES),
+    /** When the incident was detected (default: the earliest linked alert, else now). */
+    detectedAt: Ts.optional(),
+    alertIds: z.array(Uuid).max(100).default([]),
+    affectedSystems: Systems.default([]),
+    /** The playbook of the organisation's approved incident response plan to follow. */
+    playbook: PlaybookKey.optional(),
+  })
+  .strict();
+export const ChangeIncidentBody = z
+  .object({
+    title: Text(200).optional(),
+    description: LongText(8000).optional(),
+    severity: z.enum(INCIDENT_SEVERITIES).optional(),
+    status: z.enum(['open', 'investigating', 'contained', 'recovered']).optional(),
+    affectedSystems: Systems.optional(),
+    detectedAt: Ts.optional(),
+    note: LongText(4000).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'say what changes');
+export const NoteBody = z.object({ text: LongText(8000) }).strict();
+export const LinkAlertsBody = z.object({ alertIds: z.array(Uuid).min(1).max(100) }).strict();
+export const PlaybookBody = z.object({ playbook: PlaybookKey }).strict();
+export const StepBody = z.object({ done: z.boolean(), note: LongText(2000).optional() }).strict();
+export const NotificationBody = z
+  .object({
+    recipient: z.enum(RECIPIENTS),
+    notifiedAt: Ts,
+    channel: Text(200),
+    note: LongText(2000).optional(),
+  })
+  .strict();
+export const CloseIncidentBody = z
+  .object({ rootCause: LongText(8000), lessonsLearned: LongText(8000) })
+  .strict();
+export const IncidentParams = z.object({ id: Uuid, incidentId: Uuid });
+export const StepParams = IncidentParams.extend({ step: z.coerce.number().int().min(1).max(100) });
+export const IncidentQuery = z.object({ status: z.enum(INCIDENT_STATUSES).optional() });
+
+export const ACTION_PRIORITIES = ['high', 'medium', 'low'] as const;
+export const ACTION_STATUSES = ['open', 'done', 'cancelled'] as const;
+export const NewActionBody = z
+  .object({
+    title: Text(300),
+    ownerUserId: Uuid,
+    dueDate: Day,
+    /** IRP-03 counts overdue high-priority actions; an action is high unless said otherwise. */
+    priority: z.enum(ACTION_PRIORITIES).default('high'),
+  })
+  .strict();
+export const ChangeActionBody = z
+  .object({
+    status: z.enum(ACTION_STATUSES).optional(),
+    ownerUserId: Uuid.optional(),
+    dueDate: Day.optional(),
+    priority: z.enum(ACTION_PRIORITIES).optional(),
+    note: LongText(2000).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'say what changes');
+export const ActionParams = z.object({ id: Uuid, actionId: Uuid });
+export const ActionQuery = z.object({
+  status: z.enum(ACTION_STATUSES).optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+export const Action = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  source: z.object({ type: z.enum(['incident', 'exercise']), id: Uuid }),
+  title: z.string(),
+  owner: Person,
+  dueDate: z.string(),
+  priority: z.enum(ACTION_PRIORITIES),
+  status: z.enum(ACTION_STATUSES),
+  overdue: z.boolean(),
+  createdAt: Ts,
+  completedAt: Ts.nullable(),
+  /** Done after its due date. */
+  closedLate: z.boolean(),
+});
+
+export const TimelineEntry = z.object({
+  seq: z.number().int(),
+  at: Ts,
+  actor: z.object({ orgId: Uuid.nullable(), userId: Uuid.nullable(), label: z.string() }),
+  kind: z.string(),
+  text: z.string(),
+  details: z.record(z.unknown()),
+});
+export const Deadline = z.object({
+  source: z.enum(['agreement', 'plan']),
+  /** The agreement (and control whose parameter set the hours) or the plan duty's description. */
+  ref: z.string(),
+  recipient: z.enum(RECIPIENTS),
+  hours: z.number().int(),
+  dueAt: Ts,
+  notifiedAt: Ts.nullable(),
+  /** met: notified in time; late: notified after the deadline; pending: not yet, still in time; missed: not notified and past due. */
+  status: z.enum(['met', 'late', 'pending', 'missed']),
+});
+export const Incident = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  title: z.string(),
+  description: z.string().nullable(),
+  severity: z.enum(INCIDENT_SEVERITIES),
+  status: z.enum(INCIDENT_STATUSES),
+  detectedAt: Ts,
+  declaredAt: Ts,
+  declaredBy: z.string(),
+  affectedSystems: z.array(z.string()),
+  closedAt: Ts.nullable(),
+  updatedAt: Ts,
+});
+export const IncidentDetail = Incident.extend({
+  rootCause: z.string().nullable(),
+  lessonsLearned: z.string().nullable(),
+  alerts: z.array(
+    z.object({
+      alertId: Uuid,
+      ruleTitle: z.string(),
+      level: z.string(),
+      status: z.string(),
+      linkedAt: Ts,
+    }),
+  ),
+  playbook: z
+    .object({
+      planId: Uuid,
+      planVersion: z.number().int(),
+      incidentType: z.string(),
+      title: z.string(),
+      steps: z.array(
+        z.object({
+          step: z.number().int(),
+          text: z.string(),
+          role: z.string().nullable(),
+          done: z.boolean(),
+          doneBy: z.string().nullable(),
+          doneAt: Ts.nullable(),
+        }),
+      ),
+    })
+    .nullable(),
+  notifications: z.array(
+    z.object({
+      recipient: z.enum(RECIPIENTS),
+      notifiedAt: Ts,
+      channel: z.string(),
+      note: z.string().nullable(),
+      recordedBy: z.string(),
+    }),
+  ),
+  deadlines: z.array(Deadline),
+  actions: z.array(Action),
+  timeline: z.array(TimelineEntry),
+});
+
+// ---- exercises ----
+
+export const EXERCISE_KINDS = ['tabletop', 'live'] as const;
+export const EXERCISE_STATUSES = ['scheduled', 'held', 'closed', 'cancelled'] as const;
+export const ScheduleExerciseBody = z
+  .object({
+    planId: Uuid,
+    kind: z.enum(EXERCISE_KINDS),
+    title: Text(200),
+    scenario: LongText(8000),
+    /** When it takes place (default: when the plan's cadence makes the next one due). */
+    scheduledFor: Ts.optional(),
+    participants: z
+      .array(z.object({ userId: Uuid, role: z.enum(PLAN_ROLES).optional() }).strict())
+      .min(1)
+      .max(200),
+  })
+  .strict();
+export const AttendanceBody = z
+  .object({
+    heldAt: Ts,
+    attendees: z
+      .array(z.object({ userId: Uuid, attended: z.boolean() }).strict())
+      .min(1)
+      .max(200),
+  })
+  .strict();
+export const FindingBody = z
+  .object({
+    title: Text(300),
+    detail: LongText(8000),
+    severity: z.enum(INCIDENT_SEVERITIES).default('medium'),
+  })
+  .strict();
+export const CloseExerciseBody = z.object({ summary: LongText(8000) }).strict();
+export const CancelExerciseBody = z.object({ reason: LongText(2000) }).strict();
+export const ExerciseParams = z.object({ id: Uuid, exerciseId: Uuid });
+export const Exercise = z.object({
+  id: Uuid,
+  orgId: Uuid,
+  planId: Uuid,
+  planVersion: z.number().int().nullable(),
+  kind: z.enum(EXERCISE_KINDS),
+  title: z.string(),
+  scenario: z.string(),
+  scheduledFor: Ts,
+  status: z.enum(EXERCISE_STATUSES),
+  heldAt: Ts.nullable(),
+  closedAt: Ts.nullable(),
+  /** Attended by people of more than one party (the customer and its MSP). */
+  joint: z.boolean(),
+});
+export const ExerciseDetail = Exercise.extend({
+  summary: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  participants: z.array(
+    Person.extend({ role: z.enum(PLAN_ROLES).nullable(), attended: z.boolean().nullable() }),
+  ),
+  findings: z.array(
+    z.object({
+      id: Uuid,
+      title: z.string(),
+      detail: z.string(),
+      severity: z.enum(INCIDENT_SEVERITIES),
+      recordedBy: z.string(),
+      recordedAt: Ts,
+    }),
+  ),
+  actions: z.array(Action),
+  timeline: z.array(TimelineEntry),
+});

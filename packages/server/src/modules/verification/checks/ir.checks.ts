@@ -1,0 +1,368 @@
+import { sql } from 'kysely';
+import { REQUIRED_ROLE_MEANING, type PlanRole } from '@accord/contracts';
+import type { Check, CheckOutcome } from '../check.types.ts';
+import { approvedPlan } from '../../incidents/plans.service.ts';
+import { peopleOf } from '../../incidents/ir-access.ts';
+import { peopleRefs, unfilledRoles } from '../../incidents/plan-rules.ts';
+import { customerKnewAt } from '../../incidents/deadlines.ts';
+import { firstOf } from './inventory-data.ts';
+import { DAY_MS, days, isoDay, lastDelivery, list, num } from './params.ts';
+
+/**
+ * The incident-response controls, read from the customer's records in Accord (its plans,
+ * exercises, incidents and follow-up actions). Those records are read as they are at evaluation
+ * time, so IRP-01, IRP-02 and IRP-03 are never stale: the age of a review, an exercise or a due
+ * date is what they measure, and time passing makes them fail, not unknown. LOG-09's pass also
+ * rests on incidents being declared, which rests on detection having logs: a pass is as fresh as
+ * the tenant's newest log delivery; a fail rests on the records alone.
+ */
+
+/** IRP-01's catalog default, used by IRP-02 when the agreement has no IRP-01. */
+export const DEFAULT_REQUIRED_ROLES = [
+  'executive',
+  'technical_lead',
+  'procurement_officer',
+  'msp_contact',
+  'legal_communications',
+];
+const ref = (id: string, summary: string) => ({ type: 'ir_records' as const, id, summary });
+
+/**
+ * IRP-01: the approved incident response plan (and recovery plan) reviewed within
+ * `plan_review_days`, every role of `required_roles` filled (a current member with an out-of-band
+ * contact), and the hard copy attested on IRP-01, accepted by the other party within
+ * `plan_review_days`. Review overdue, a role unfilled, or the hard copy disputed or too old: fail.
+ * All that holds but no approved recovery plan, or the hard copy not (yet) accepted: partial.
+ */
+export const irp01: Check = {
+  controlId: 'IRP-01',
+  reads: ['ir_plans', 'evidence'],
+  async run(input): Promise<CheckOutcome> {
+    const limit = num(input.parameters, 'plan_review_days');
+    const required = list(input.parameters, 'required_roles');
+    const org = input.customerOrgId;
+    const ir = await approvedPlan(input.db, org, 'incident_response');
+    const rec = await approvedPlan(input.db, org, 'recovery');
+    const expected = {
+      planReviewDays: limit,
+      requiredRoles: required,
+      requiredRolesUnfilled: 0,
+      hardCopy: 'accepted',
+    };
+    if (!ir)
+      return {
+        status: 'unknown',
+        reason: 'no approved incident response plan in Accord',
+        observed: { recoveryPlan: rec !== null },
+        expected,
+        evidence: [],
+        dataAt: input.now,
+        scope: 0,
+      };
+    const content = ir.version.content;
+    const people = await peopleOf(
+      input.db,
+      org,
+      peopleRefs(content).map((r) => r.userId),
+      input.now,
+    );
+    const unfilled = unfilledRoles(content, required, people);
+    const plans = [ir, rec].filter((p) => p !== null);
+    const ages = plans.map((p) => ({ p, days: days(input.now.getTime() - p.lastReviewedAt.getTime()) }));
+    const overdue = ages.filter((a) => a.days > limit);
+    const att = input.attestationOf
+      ? await input.attestationOf(input.agreementId, 'IRP-01', input.now)
+      : null;
+    const attestedAt = att?.attestation ? new Date(att.attestation.created_at) : null;
+    const copyDays = attestedAt ? days(input.now.getTime() - attestedAt.getTime()) : null;
+    const copy: 'ok' | 'fail' | 'unknown' =
+      att?.state === 'disputed' || (att?.state === 'accepted' && copyDays! > limit)
+        ? 'fail'
+        : att?.state === 'accepted'
+          ? 'ok'
+          : 'unknown';
+    const problems = [
+      ...overdue.map(
+        (a) => `the ${a.p.plan.kind.replace('_', ' ')} plan was last reviewed ${a.days} days ago`,
+      ),
+      ...(unfilled.length ? [`required role(s) unfilled: ${unfilled.join(', ')}`] : []),
+      ...(copy === 'fail'
+        ? [
+            att!.state === 'disputed'
+              ? 'the hard copy attestation is disputed'
+              : `the hard copy was attested ${copyDays} days ago`,
+          ]
+        : []),
+    ];
+    const gaps = [
+      ...(rec ? [] : ['no approved recovery plan']),
+      ...(copy === 'unknown'
+        ? [`the hard copy is not attested and accepted (attestation ${att?.state ?? 'none'})`]
+        : []),
+    ];
+    return {
+      status: problems.length ? 'fail' : gaps.length ? 'partial' : 'pass',
+      reason: problems.length
+        ? problems.join('; ')
+        : gaps.length
+          ? gaps.join('; ')
+          : `plans reviewed within ${limit} days, every required role filled, hard copy attested ${copyDays} days ago`,
+      observed: {
+        daysSincePlanReview: Math.max(...ages.map((a) => a.days)),
+        requiredRolesUnfilled: unfilled,
+        recoveryPlan: rec !== null,
+        hardCopy: { attestation: att?.state ?? 'none', daysSinceAttested: copyDays },
+      },
+      expected,
+      evidence: ages.map((a) =>
+        ref(
+          a.p.plan.id,
+          `${a.p.plan.kind} plan version ${a.p.version.version} approved ${isoDay(new Date(a.p.version.approved_at!))}, last reviewed ${isoDay(a.p.lastReviewedAt)}`,
+        ),
+      ),
+      dataAt: input.now,
+      scope: plans.length,
+    };
+  },
+};
+
+/**
+ * IRP-02: a joint exercise (attended by people of the customer and of this MSP) held within
+ * `exercise_interval_days`, with every required role (IRP-01's `required_roles` in this agreement,
+ * else its catalog default) among those who attended the last one. Never exercised: unknown until
+ * the interval after the plan's first approval has passed, then fail.
+ */
+export const irp02: Check = {
+  controlId: 'IRP-02',
+  reads: ['ir_plans', 'exercises'],
+  async run(input): Promise<CheckOutcome> {
+    const limit = num(input.parameters, 'exercise_interval_days');
+    const org = input.customerOrgId;
+    const required = await requiredRoles(input);
+    const expected = { exerciseIntervalDays: limit, requiredRolesAbsentFromLastExercise: 0 };
+    const ir = await approvedPlan(input.db, org, 'incident_response');
+    if (!ir)
+      return {
+        status: 'unknown',
+        reason: 'no approved incident response plan to exercise',
+        observed: {},
+        expected,
+        evidence: [],
+        dataAt: input.now,
+        scope: 0,
+      };
+    const held = await input.db
+      .selectFrom('ir_exercises')
+      .select(['id', 'title', 'held_at'])
+      .where('org_id', '=', org)
+      .where('status', 'in', ['held', 'closed'])
+      .where('held_at', '<=', input.now)
+      .orderBy('held_at', 'desc')
+      .execute();
+    const attended = held.length
+      ? await input.db
+          .selectFrom('ir_exercise_participants')
+          .select(['exercise_id', 'party_org_id', 'role'])
+          .where('org_id', '=', org)
+          .where(
+            'exercise_id',
+            'in',
+            held.map((e) => e.id),
+          )
+          .where('attended', '=', true)
+          .execute()
+      : [];
+    const last = held.find((e) => {
+      const orgs = new Set(attended.filter((a) => a.exercise_id === e.id).map((a) => a.party_org_id));
+      return orgs.has(org) && orgs.has(input.mspOrgId);
+    });
+    if (!last) {
+      const due = new Date(ir.firstApprovedAt.getTime() + limit * DAY_MS);
+      const late = input.now > due;
+      return {
+        status: late ? 'fail' : 'unknown',
+        reason: `no joint exercise with the MSP yet; ${late ? 'it was due' : 'the first is due'} by ${isoDay(due)} (${limit} days after the plan was first approved)`,
+        observed: { daysSinceJointExercise: null, exercisesHeld: held.length },
+        expected,
+        evidence: [ref(ir.plan.id, `incident response plan first approved ${isoDay(ir.firstApprovedAt)}`)],
+        dataAt: input.now,
+        scope: 1,
+      };
+    }
+    const roles = new Set(attended.filter((a) => a.exercise_id === last.id).map((a) => a.role as PlanRole));
+    const absent = required.filter(
+      (n) => !(REQUIRED_ROLE_MEANING[n] ?? [n]).every((r) => roles.has(r as PlanRole)),
+    );
+    const since = days(input.now.getTime() - new Date(last.held_at!).getTime());
+    const ok = since <= limit && absent.length === 0;
+    return {
+      status: ok ? 'pass' : 'fail',
+      reason: [
+        `last joint exercise ${since} days ago (agreed at most ${limit})`,
+        absent.length
+          ? `required role(s) absent from it: ${absent.join(', ')}`
+          : 'every required role attended',
+      ].join('; '),
+      observed: {
+        daysSinceJointExercise: since,
+        rolesAbsentFromLastExercise: absent,
+        exercisesHeld: held.length,
+      },
+      expected,
+      evidence: [ref(last.id, `"${last.title}" held ${isoDay(new Date(last.held_at!))}`)],
+      dataAt: input.now,
+      scope: 1,
+    };
+  },
+};
+
+/** IRP-01's required roles in the same agreement's version in force, else the catalog default. */
+async function requiredRoles(input: Parameters<Check['run']>[0]): Promise<string[]> {
+  const v = await input.db
+    .selectFrom('agreement_versions')
+    .select('content')
+    .where('agreement_id', '=', input.agreementId)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  const content = (typeof v?.content === 'string' ? JSON.parse(v.content) : v?.content) as
+    { controls: { controlId: string; parameters: Record<string, unknown> }[] } | undefined;
+  const irp01Params = content?.controls.find((c) => c.controlId === 'IRP-01')?.parameters;
+  return irp01Params ? list(irp01Params, 'required_roles') : DEFAULT_REQUIRED_ROLES;
+}
+
+/**
+ * IRP-03: no high-priority follow-up action (from exercises and incidents) open past its due date.
+ * In scope: high-priority actions still open, or closed within the last 365 days.
+ */
+export const irp03: Check = {
+  controlId: 'IRP-03',
+  reads: ['ir_actions'],
+  async run(input): Promise<CheckOutcome> {
+    const today = isoDay(input.now);
+    const rows = await input.db
+      .selectFrom('ir_actions')
+      .select([
+        'id',
+        'title',
+        'status',
+        'source_type',
+        sql<string>`to_char(due_date, 'YYYY-MM-DD')`.as('due'),
+        'completed_at',
+      ])
+      .where('org_id', '=', input.customerOrgId)
+      .where('priority', '=', 'high')
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'open'),
+          eb('completed_at', '>=', new Date(input.now.getTime() - 365 * DAY_MS)),
+        ]),
+      )
+      .orderBy('due_date')
+      .execute();
+    const overdue = rows.filter((r) => r.status === 'open' && r.due < today);
+    const closedLate = rows.filter(
+      (r) => r.status === 'done' && r.completed_at && isoDay(new Date(r.completed_at)) > r.due,
+    );
+    return {
+      status: overdue.length ? 'fail' : 'pass',
+      reason: overdue.length
+        ? `${overdue.length} high-priority action(s) overdue: ${firstOf(overdue, 5)
+            .map((r) => `"${r.title}" (due ${r.due})`)
+            .join(', ')}`
+        : `${rows.length} high-priority action(s), none overdue`,
+      observed: {
+        highPriorityActions: rows.length,
+        open: rows.filter((r) => r.status === 'open').length,
+        overdueHighPriorityActions: overdue.length,
+        closedLate: closedLate.length,
+      },
+      expected: { overdueHighPriorityActions: 0 },
+      evidence: firstOf(overdue).map((r) =>
+        ref(r.id, `${r.source_type} action "${r.title}" due ${r.due}, still open`),
+      ),
+      dataAt: input.now,
+      scope: rows.length,
+    };
+  },
+};
+
+/** How far back LOG-09 looks at incidents (open incidents count whatever their age). */
+export const INCIDENT_WINDOW_DAYS = 90;
+
+/**
+ * LOG-09: every incident of the customer (detected in the last 90 days, or still open) was notified
+ * to the customer within `incident_notification_hours` of its detection. The customer counts as
+ * notified by the first notification recorded to it, or when one of its own people declared the
+ * incident. An incident not notified once the window has passed is late too.
+ */
+export const log09: Check = {
+  controlId: 'LOG-09',
+  reads: ['incidents', 'events'],
+  async run(input): Promise<CheckOutcome> {
+    const hours = num(input.parameters, 'incident_notification_hours');
+    const org = input.customerOrgId;
+    const incidents = await input.db
+      .selectFrom('ir_incidents')
+      .select(['id', 'title', 'severity', 'detected_at', 'declared_at', 'declared_by_org_id'])
+      .where('org_id', '=', org)
+      .where('detected_at', '<=', input.now)
+      .where((eb) =>
+        eb.or([
+          eb('detected_at', '>=', new Date(input.now.getTime() - INCIDENT_WINDOW_DAYS * DAY_MS)),
+          eb('status', '<>', 'closed'),
+        ]),
+      )
+      .orderBy('detected_at')
+      .execute();
+    const notes = incidents.length
+      ? await input.db
+          .selectFrom('ir_notifications')
+          .select(['incident_id', 'recipient', 'notified_at'])
+          .where('org_id', '=', org)
+          .where(
+            'incident_id',
+            'in',
+            incidents.map((i) => i.id),
+          )
+          .where('notified_at', '<=', input.now)
+          .execute()
+      : [];
+    const measured = incidents.map((i) => {
+      const knew = customerKnewAt({
+        orgId: org,
+        severity: i.severity,
+        detectedAt: new Date(i.detected_at),
+        declaredAt: new Date(i.declared_at),
+        declaredByOrgId: i.declared_by_org_id,
+        notifications: notes.filter((n) => n.incident_id === i.id),
+      });
+      const due = new Date(i.detected_at).getTime() + hours * 3_600_000;
+      const late = knew ? knew.getTime() > due : input.now.getTime() > due;
+      return { ...i, knew, due, late };
+    });
+    const late = measured.filter((m) => m.late);
+    const pending = measured.filter((m) => !m.knew && !m.late);
+    return {
+      status: late.length ? 'fail' : 'pass',
+      reason: late.length
+        ? `${late.length} of ${measured.length} incident(s) not notified to the customer within ${hours} h`
+        : measured.length
+          ? `${measured.length} incident(s) notified within ${hours} h${pending.length ? ` (${pending.length} still within the window)` : ''}`
+          : `no incident detected in ${INCIDENT_WINDOW_DAYS} days`,
+      observed: {
+        incidents: measured.length,
+        notifiedLate: late.length,
+        awaitingNotification: pending.length,
+      },
+      expected: { incidentNotificationHours: hours, incidentsNotifiedLate: 0 },
+      evidence: firstOf(late).map((m) =>
+        ref(
+          m.id,
+          `${m.severity} incident "${m.title}" detected ${new Date(m.detected_at).toISOString()}: ${m.knew ? `customer notified ${m.knew.toISOString()}` : 'customer not notified'} (due ${new Date(m.due).toISOString()})`,
+        ),
+      ),
+      dataAt: late.length ? input.now : await lastDelivery(input.db, org),
+      scope: measured.length,
+    };
+  },
+};
