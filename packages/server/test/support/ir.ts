@@ -9,7 +9,7 @@ import { activeAgreement, addUser, createCustomer, createMsp, ctxFor } from './f
  */
 export async function irWorld(
   rt: Runtime,
-  controls: { controlId: string; parameters?: Record<string, unknown> }[] = [],
+  controls: { controlId: string; parameters?: Record<string, number | string | boolean | string[]> }[] = [],
 ) {
   const msp = await createMsp(rt);
   const cust = await createCustomer(rt, msp.org.id);
