@@ -1,5 +1,6 @@
 import { STANDARD_PLAYBOOKS, type PlanContent, type PlanKind } from '@accord/contracts';
 import type { Runtime } from '../../src/server.ts';
+import type { CheckInput } from '../../src/modules/verification/check.types.ts';
 import { activeAgreement, addUser, createCustomer, createMsp, ctxFor } from './factories.ts';
 
 /**
@@ -94,5 +95,25 @@ export async function irWorld(
     return done;
   }
 
-  return { rt, msp, cust, m, c, eng, people, member, auditor, agreement, fullPlan, approvedPlan };
+  const agreed = new Map<string, Record<string, unknown>>();
+  if (agreement) {
+    const v = await rt.services.agreements.version(c, agreement.agreement_id, 1);
+    const content = (typeof v.content === 'string' ? JSON.parse(v.content) : v.content) as {
+      controls: { controlId: string; parameters: Record<string, unknown> }[];
+    };
+    for (const x of content.controls) agreed.set(x.controlId, x.parameters);
+  }
+  /** The input verification gives a check of this agreement (with the attestation lookup). */
+  const input = (controlId: string, now = new Date(), parameters?: Record<string, unknown>): CheckInput => ({
+    db: rt.database.db,
+    agreementId: agreement!.agreement_id,
+    mspOrgId: msp.org.id,
+    customerOrgId: cust.org.id,
+    controlId,
+    parameters: parameters ?? agreed.get(controlId)!,
+    now,
+    attestationOf: (a, ctl, at) => rt.services.attestations.attestationState(a, ctl, at),
+  });
+
+  return { rt, msp, cust, m, c, eng, people, member, auditor, agreement, fullPlan, approvedPlan, input };
 }

@@ -5,6 +5,7 @@ import { approvedPlan } from '../../incidents/plans.service.ts';
 import { peopleOf } from '../../incidents/ir-access.ts';
 import { peopleRefs, unfilledRoles } from '../../incidents/plan-rules.ts';
 import { customerKnewAt } from '../../incidents/deadlines.ts';
+import { plansRepo } from '../../incidents/plans.repo.ts';
 import { firstOf } from './inventory-data.ts';
 import { DAY_MS, days, isoDay, lastDelivery, list, num } from './params.ts';
 
@@ -153,7 +154,7 @@ export const irp02: Check = {
       };
     const held = await input.db
       .selectFrom('ir_exercises')
-      .select(['id', 'title', 'held_at'])
+      .select(['id', 'title', 'held_at', 'plan_id', 'plan_version'])
       .where('org_id', '=', org)
       .where('status', 'in', ['held', 'closed'])
       .where('held_at', '<=', input.now)
@@ -162,7 +163,7 @@ export const irp02: Check = {
     const attended = held.length
       ? await input.db
           .selectFrom('ir_exercise_participants')
-          .select(['exercise_id', 'party_org_id', 'role'])
+          .select(['exercise_id', 'user_id', 'party_org_id', 'role'])
           .where('org_id', '=', org)
           .where(
             'exercise_id',
@@ -189,7 +190,20 @@ export const irp02: Check = {
         scope: 1,
       };
     }
-    const roles = new Set(attended.filter((a) => a.exercise_id === last.id).map((a) => a.role as PlanRole));
+    // The roles present: those recorded for the attendees, and every role they hold in the plan
+    // version exercised (one person may hold several, e.g. legal and communications).
+    const present = attended.filter((a) => a.exercise_id === last.id);
+    const exercised =
+      (last.plan_version !== null
+        ? (await plansRepo.version(input.db, org, last.plan_id, last.plan_version))?.content
+        : undefined) ?? ir.version.content;
+    const who = new Set(present.map((a) => a.user_id));
+    const roles = new Set<PlanRole>([
+      ...present.map((a) => a.role as PlanRole),
+      ...exercised.roles
+        .filter((r) => who.has(r.userId) || (r.deputyUserId && who.has(r.deputyUserId)))
+        .map((r) => r.role),
+    ]);
     const absent = required.filter(
       (n) => !(REQUIRED_ROLE_MEANING[n] ?? [n]).every((r) => roles.has(r as PlanRole)),
     );
