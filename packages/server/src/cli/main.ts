@@ -25,6 +25,7 @@ import { registerLogsCommands } from './logs.commands.ts';
 import { registerDetectionCommands } from './detection.commands.ts';
 import { registerInventoryCommands } from './inventory.commands.ts';
 import { registerEvidenceCommands } from './evidence.commands.ts';
+import { registerIrCommands } from './ir.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -294,6 +295,7 @@ registerLogsCommands(program, { storeOptions, wholeNumber });
 registerDetectionCommands(program, { storeOptions, wholeNumber });
 registerInventoryCommands(program, storeOptions);
 registerEvidenceCommands(program);
+registerIrCommands(program, { storeOptions, wholeNumber });
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa
