@@ -10,3 +10,4 @@ export * from './detection.ts';
 export * from './inventory.ts';
 export * from './evidence.ts';
 export * from './ir.ts';
+export * from './ir-records.ts';

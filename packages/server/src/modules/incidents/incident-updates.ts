@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { ActionsService, NewAction } from './actions.service.ts';
 import { appendTimeline, auditIr, notInFuture } from './ir-access.ts';
 import { incidentsRepo, type IncidentRow, type PlaybookCopy } from './incidents.repo.ts';
-import { approvedPlan } from './plans.service.ts';
+import { approvedPlan } from './plan-views.ts';
 
 /** The playbook `key` of the organisation's approved incident response plan, copied with its version. */
 export async function playbookOf(ex: Executor, orgId: string, key: string): Promise<PlaybookCopy> {

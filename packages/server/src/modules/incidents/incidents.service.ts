@@ -16,7 +16,7 @@ import {
   type IrDeps,
 } from './ir-access.ts';
 import { incidentsRepo, type IncidentRow } from './incidents.repo.ts';
-import { approvedPlan } from './plans.service.ts';
+import { approvedPlan } from './plan-views.ts';
 import { incidentUpdates, playbookOf } from './incident-updates.ts';
 
 export interface OpenIncident {

@@ -6,7 +6,8 @@ import { log06, net01, pic02, upd01, upd02 } from './assets.checks.ts';
 import { bck01, bck02, bck03 } from './backup.checks.ts';
 import { log08, pic04 } from './detection.checks.ts';
 import { withScubaGear } from './scubagear.ts';
-import { irp01, irp02, irp03, log09 } from './ir.checks.ts';
+import { irp01, irp02 } from './irp.checks.ts';
+import { irp03, log09 } from './incident.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
