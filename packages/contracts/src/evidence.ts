@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text, LongText } from './text.ts';
 
 /**
  * Evidence and attestations for the controls of an agreement. Evidence items are append-only: a
@@ -6,16 +7,6 @@ import { z } from 'zod';
  */
 
 const Uuid = z.string().uuid();
-const noControlChars = (s: string) =>
-  ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-const Text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine(noControlChars, { message: 'must not contain control characters' });
-const LongText = (max: number) => z.string().trim().min(1).max(max);
 
 /** A calendar day (YYYY-MM-DD, midnight UTC) or an ISO 8601 time with an offset. */
 export const EvidenceDate = z.union([

@@ -13,3 +13,6 @@ export * from './oscal.ts';
 export * from './suppliers.ts';
 export * from './supplier-assessments.ts';
 export * from './mail.ts';
+export * from './ir.ts';
+export * from './ir-records.ts';
+export * from './text.ts';

@@ -46,6 +46,10 @@ export const PERMISSIONS = [
   'suppliers:read',
   'suppliers:manage',
   'suppliers:signoff',
+  // Incident response: plans, incidents, exercises and their follow-up actions.
+  'ir:read',
+  'ir:manage',
+  'ir:approve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,6 +63,7 @@ const READ: Permission[] = [
   'inventory:read',
   'evidence:read',
   'suppliers:read',
+  'ir:read',
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -76,6 +81,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'evidence:write',
     // A sign-off also needs the member's function to be security, legal or procurement.
     'suppliers:signoff',
+    // Engineers draft plans and run incidents and exercises; approving a plan is an admin act.
+    'ir:manage',
   ],
   customer_admin: [...PERMISSIONS],
   customer_member: [

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { EvidenceUrl } from './evidence.ts';
+import { Day } from './text.ts';
 import {
   ANSWERS,
   ASSESSMENT_STATUSES,
-  Day,
   RISK_BANDS,
   SIGNOFF_FUNCTIONS,
   Supplier,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text as Line, LongText as Prose, Day } from './text.ts';
 
 /**
  * Supply chain risk (AA22-131A: "understand and proactively manage supply chain risk ... across
@@ -41,24 +42,6 @@ export const RISK_BANDS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskBand = (typeof RISK_BANDS)[number];
 
 const Uuid = z.string().uuid();
-const noControlChars = (s: string) =>
-  ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-const Line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine(noControlChars, { message: 'must not contain control characters' });
-const Prose = (max: number) => z.string().trim().min(1).max(max);
-
-/** A calendar day, YYYY-MM-DD. */
-export const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
-    message: 'is not a calendar date',
-  });
 
 export const SupplierParams = z.object({ id: Uuid, supplierId: Uuid });
 export const AssessmentParams = z.object({ id: Uuid, assessmentId: Uuid });

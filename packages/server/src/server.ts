@@ -75,6 +75,13 @@ import { createMailService, startMailCheckJob } from './modules/mail/mail.servic
 import { mailRoutes } from './modules/mail/mail.routes.ts';
 import { createAwarenessService } from './modules/inventory/awareness.service.ts';
 import { awarenessRoutes } from './modules/inventory/awareness.routes.ts';
+import { createActionsService } from './modules/incidents/actions.service.ts';
+import { createPlansService } from './modules/incidents/plans.service.ts';
+import { createIncidentsService } from './modules/incidents/incidents.service.ts';
+import { createExercisesService } from './modules/incidents/exercises.service.ts';
+import { planRoutes } from './modules/incidents/plans.routes.ts';
+import { incidentRoutes } from './modules/incidents/incidents.routes.ts';
+import { exerciseRoutes } from './modules/incidents/exercises.routes.ts';
 
 /** The composition root: factories wired by hand, one line per service. */
 export function createServices(
@@ -156,6 +163,11 @@ export function createServices(
   const dns = createDnsClient({ servers: config.dnsServers, timeoutMs: config.dnsTimeoutMs, tries: 2 });
   const mail = createMailService({ db, audit, dns });
   const awareness = createAwarenessService({ db });
+  // Incident response: plans, incidents, exercises and their follow-up actions.
+  const irActions = createActionsService({ db, audit });
+  const plans = createPlansService({ db, audit });
+  const incidents = createIncidentsService({ db, audit, actions: irActions });
+  const exercises = createExercisesService({ db, audit, actions: irActions });
   return {
     audit,
     users,
@@ -191,6 +203,10 @@ export function createServices(
     supplierRanking,
     mail,
     awareness,
+    irActions,
+    plans,
+    incidents,
+    exercises,
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -275,6 +291,9 @@ export async function startHttp(rt: Runtime, opts: { handleSignals?: boolean } =
     suppliersRoutes(app, rt.services);
     mailRoutes(app, rt.services);
     awarenessRoutes(app, rt.services);
+    planRoutes(app, rt.services);
+    incidentRoutes(app, rt.services);
+    exerciseRoutes(app, rt.services);
     landingRoutes(app);
   }
   // Background jobs run in `all` and `worker` processes; an interval of 0 turns one off.

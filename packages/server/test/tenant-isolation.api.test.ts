@@ -710,6 +710,169 @@ const REPORT_ROUTES: RouteCase[] = [
 ];
 ROUTES.push(...REPORT_ROUTES);
 
+/** Incident response objects of each organisation (keyed by its id), made in buildWorld. */
+interface IrIds {
+  plan: string;
+  incident: string;
+  exercise: string;
+  action: string;
+}
+const IR_IDS = new Map<string, IrIds>();
+const ir = (s: Side) => IR_IDS.get(s.org)!;
+const PLAN = '/api/v1/orgs/{id}/ir/plans/{planId}';
+const INCIDENT = '/api/v1/orgs/{id}/incidents/{incidentId}';
+const EXERCISE = '/api/v1/orgs/{id}/ir/exercises/{exerciseId}';
+const todayIso = () => new Date().toISOString().slice(0, 10);
+const IR_ROUTES: RouteCase[] = [
+  ...['/api/v1/orgs/{id}/ir/plans', '/api/v1/orgs/{id}/incidents', '/api/v1/orgs/{id}/ir/exercises']
+    .concat(['/api/v1/orgs/{id}/ir/actions'])
+    .map((route): RouteCase => ({
+      method: 'GET',
+      route,
+      permission: 'ir:read',
+      params: (s) => ({ id: s.org }),
+    })),
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/ir/plans',
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org }),
+    body: () => ({ kind: 'recovery' }),
+  },
+  { method: 'GET', route: PLAN, permission: 'ir:read', params: (s) => ({ id: s.org, planId: ir(s).plan }) },
+  {
+    method: 'PUT',
+    route: `${PLAN}/draft`,
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, planId: ir(s).plan }),
+    body: () => ({
+      content: { title: 'Taken over', scope: 'x', severityScale: [], roles: [], contactTree: [] },
+    }),
+  },
+  {
+    method: 'POST',
+    route: `${PLAN}/review`,
+    permission: 'ir:approve',
+    params: (s) => ({ id: s.org, planId: ir(s).plan }),
+    body: () => ({ note: 'not yours' }),
+  },
+  {
+    method: 'GET',
+    route: `${PLAN}/versions/{version}`,
+    permission: 'ir:read',
+    params: (s) => ({ id: s.org, planId: ir(s).plan, version: 1 }),
+  },
+  {
+    method: 'GET',
+    route: `${PLAN}/versions/{version}/export`,
+    permission: 'ir:read',
+    params: (s) => ({ id: s.org, planId: ir(s).plan, version: 1 }),
+    query: '?format=html',
+  },
+  {
+    method: 'POST',
+    route: `${PLAN}/versions/{version}/approve`,
+    permission: 'ir:approve',
+    params: (s) => ({ id: s.org, planId: ir(s).plan, version: 1 }),
+    body: () => ({ digest: '0'.repeat(64) }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/incidents',
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org }),
+    body: (s) => ({ title: 'Not yours', severity: 'low', alertIds: [s.alert] }),
+  },
+  {
+    method: 'GET',
+    route: INCIDENT,
+    permission: 'ir:read',
+    params: (s) => ({ id: s.org, incidentId: ir(s).incident }),
+  },
+  {
+    method: 'PUT',
+    route: INCIDENT,
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, incidentId: ir(s).incident }),
+    body: () => ({ severity: 'critical' }),
+  },
+  ...(
+    [
+      ['notes', () => ({ text: 'not yours' })],
+      ['alerts', (s: Side) => ({ alertIds: [s.alert] })],
+      ['playbook', () => ({ playbook: 'ransomware' })],
+      [
+        'notifications',
+        () => ({ recipient: 'customer', notifiedAt: new Date().toISOString(), channel: 'phone' }),
+      ],
+      ['close', () => ({ rootCause: 'x', lessonsLearned: 'y' })],
+      ['actions', (s: Side) => ({ title: 'Not yours', ownerUserId: s.member, dueDate: todayIso() })],
+    ] as const
+  ).map(([verb, body]): RouteCase => ({
+    method: 'POST',
+    route: `${INCIDENT}/${verb}`,
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, incidentId: ir(s).incident }),
+    body,
+  })),
+  {
+    method: 'POST',
+    route: `${INCIDENT}/steps/{step}`,
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, incidentId: ir(s).incident, step: 1 }),
+    body: () => ({ done: true }),
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/orgs/{id}/ir/actions/{actionId}',
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, actionId: ir(s).action }),
+    body: () => ({ status: 'done' }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/{id}/ir/exercises',
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org }),
+    body: (s) => ({
+      planId: ir(s).plan,
+      kind: 'tabletop',
+      title: 'Not yours',
+      scenario: 'x',
+      participants: [{ userId: s.member }],
+    }),
+  },
+  {
+    method: 'GET',
+    route: EXERCISE,
+    permission: 'ir:read',
+    params: (s) => ({ id: s.org, exerciseId: ir(s).exercise }),
+  },
+  ...(
+    [
+      ['notes', () => ({ text: 'not yours' })],
+      [
+        'attendance',
+        (s: Side) => ({
+          heldAt: new Date().toISOString(),
+          attendees: [{ userId: s.member, attended: true }],
+        }),
+      ],
+      ['findings', () => ({ title: 'x', detail: 'y' })],
+      ['actions', (s: Side) => ({ title: 'Not yours', ownerUserId: s.member, dueDate: todayIso() })],
+      ['close', () => ({ summary: 'x' })],
+      ['cancel', () => ({ reason: 'not yours' })],
+    ] as const
+  ).map(([verb, body]): RouteCase => ({
+    method: 'POST',
+    route: `${EXERCISE}/${verb}`,
+    permission: 'ir:manage',
+    params: (s) => ({ id: s.org, exerciseId: ir(s).exercise }),
+    body,
+  })),
+];
+ROUTES.push(...IR_ROUTES);
+
 /** Routes with a path parameter that name shared reference data, not a tenant's object. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
   'GET /api/v1/catalog/controls/{controlId}': 'the control catalog is the same for every organisation',
@@ -1030,6 +1193,43 @@ async function buildWorld(srv: TestServer): Promise<World> {
     });
     MAIL_DOMAINS.set(admin.orgId, d.id);
   }
+
+  // Each organisation's incident response plan (a draft), an incident with an action, an exercise.
+  const irObjects = async (admin: TestUser, org: string, kind: 'msp' | 'customer') => {
+    const ctx = ctxFor(admin, kind);
+    const plan = await rt.services.plans.create(ctx, org, { kind: 'incident_response' });
+    const inc = await rt.services.incidents.open(ctx, org, {
+      title: 'Isolation incident',
+      severity: 'low',
+      alertIds: [],
+      affectedSystems: [],
+    });
+    const withAction = await rt.services.incidents.addAction(ctx, org, inc.id, {
+      title: 'Isolation action',
+      ownerUserId: admin.id,
+      dueDate: todayIso(),
+      priority: 'high',
+    });
+    const ex = await rt.services.exercises.schedule(ctx, org, {
+      planId: plan.planId,
+      kind: 'tabletop',
+      title: 'Isolation exercise',
+      scenario: 'x',
+      participants: [{ userId: admin.id }],
+    });
+    IR_IDS.set(org, {
+      plan: plan.planId,
+      incident: inc.id,
+      exercise: ex.id,
+      action: withAction.actions[0]!.id,
+    });
+  };
+  await Promise.all([
+    irObjects(A.admin, A.org.id, 'msp'),
+    irObjects(A1.admin, A1.org.id, 'customer'),
+    irObjects(B.admin, B.org.id, 'msp'),
+    irObjects(B1.admin, B1.org.id, 'customer'),
+  ]);
 
   const relA1 = A1.relationship!.id;
   const relB1 = B1.relationship!.id;

@@ -29,6 +29,7 @@ import { registerOscalCommands } from './oscal.commands.ts';
 import { registerReportCommands } from './report.commands.ts';
 import { registerSupplierCommands } from './suppliers.commands.ts';
 import { registerMailCommands } from './mail.commands.ts';
+import { registerIrCommands } from './ir.commands.ts';
 
 // Only light modules are imported above: the server (Fastify, PGlite, argon2) loads inside the
 // commands that need it, so `--help`, `mfa code` and `agreement verify` start fast.
@@ -302,6 +303,7 @@ registerOscalCommands(program);
 registerReportCommands(program);
 registerSupplierCommands(program, storeOptions);
 registerMailCommands(program, storeOptions);
+registerIrCommands(program, { storeOptions, wholeNumber });
 
 const mfa = program.command('mfa').description('MFA helpers');
 mfa

@@ -73,6 +73,8 @@ describe('demo seed', () => {
       'LOG-03': 'pass',
       'MFA-01': 'fail', // the MSP admin signed in without MFA
       'NET-02': 'fail', // ... from outside the MSP's network
+      'IRP-01': 'partial', // an approved plan, but no recovery plan and no hard copy attested
+      'IRP-02': 'fail', // the legal counsel missed the joint tabletop
     });
     const again = await seedDemo(rt);
     expect(again.created).toBe(false);

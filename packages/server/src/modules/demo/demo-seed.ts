@@ -7,6 +7,7 @@ import { permissionsFor } from '@accord/contracts';
 import type { Runtime } from '../../server.ts';
 import { usersRepo } from '../users/users.repo.ts';
 import { seedDemoLogs } from './demo-logs.ts';
+import { seedDemoIr } from './demo-ir.ts';
 
 export const DEMO_MSP_NAME = 'Northwind Managed Services (demo)';
 
@@ -192,6 +193,14 @@ export async function seedDemo(rt: Runtime): Promise<{ created: boolean; users: 
   await agreements.propose(cust, t.agreement_id, 2);
   // Tailspin's logs: a week of sign-ins with an attack in it, then verification of its controls.
   const logs = await seedDemoLogs(rt, cust, tailspin.org.id, tailspin.domain);
+  // Tailspin's incident response: an approved joint plan, a held exercise, an incident from the spray.
+  await seedDemoIr(rt, { msp: admin, customer: cust }, tailspin.org.id, {
+    exec: `executive@${tailspin.domain}`,
+    tech: `technical.lead@${tailspin.domain}`,
+    proc: `procurement@${tailspin.domain}`,
+    legal: `legal@${tailspin.domain}`,
+    mspEngineer: 'erin.engineer@northwind.example',
+  });
   await rt.services.verification.runDue(new Date(), { agreementIds: [t.agreement_id] });
   await db.transaction().execute((tx) =>
     rt.services.audit.record(tx, sys, {

@@ -1,5 +1,6 @@
 import type { Cadence } from '@accord/contracts';
 import type { Db } from '../../platform/db/db.ts';
+import type { AttestationOf } from './checks/attestation.check.ts';
 
 export const CHECK_STATUSES = ['pass', 'fail', 'partial', 'unknown', 'error'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -17,7 +18,9 @@ export interface EvidenceRef {
     | 'supplier'
     | 'supplier_register'
     // a stored DNS check of a mail domain (PIC-05)
-    | 'dns_check';
+    | 'dns_check'
+    // incident-response records (plans, exercises, incidents, actions)
+    | 'ir_records';
   id?: string;
   summary: string;
 }
@@ -43,7 +46,12 @@ export type DataKind =
   | 'mail_dns'
   | 'training'
   | 'phishing'
-  | 'app_control';
+  | 'app_control'
+  // incident-response records, by kind: a change makes the checks reading it due
+  | 'ir_plans'
+  | 'exercises'
+  | 'incidents'
+  | 'ir_actions';
 
 /** What a check answers before the evaluator applies the rules for scope, staleness and errors. */
 export interface CheckOutcome {
@@ -66,6 +74,8 @@ export interface CheckInput {
   controlId: string;
   parameters: Record<string, unknown>;
   now: Date;
+  /** A control's attestation state (evidence module), for checks whose target is partly attested. */
+  attestationOf?: AttestationOf | undefined;
 }
 
 /** One typed check per automatically (or hybrid) verified control, registered by control id. */

@@ -35,7 +35,7 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
           controlId: 'LOG-02',
           parameters: { required_log_sources: ['identity_signin'], silence_threshold_hours: 24 },
         },
-        { controlId: 'IRP-01' }, // hybrid without a typed check: evaluated from its attestation
+        { controlId: 'IRP-05' }, // attested (no typed check): evaluated from its attestation
       ],
     });
     const src = await rt.services.sources.create(c, cust.org.id, {
@@ -133,7 +133,7 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
     expect(view.body).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ controlId: 'LOG-02', checked: true, status: 'pass', owner: 'shared' }),
-        expect.objectContaining({ controlId: 'IRP-01', checked: false, status: 'unknown' }),
+        expect.objectContaining({ controlId: 'IRP-05', checked: false, status: 'unknown' }),
       ]),
     );
     const hist = await customer.get(
@@ -152,7 +152,7 @@ describe.each(dbTargets())('continuous verification ($name)', (target) => {
     expect(row.controls).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ controlId: 'LOG-02', status: 'pass' }),
-        expect.objectContaining({ controlId: 'IRP-01', status: 'unknown' }), // no attestation yet
+        expect.objectContaining({ controlId: 'IRP-05', status: 'unknown' }), // no attestation yet
       ]),
     );
     const ran = await admin.post(`/api/v1/agreements/${d.agreement_id}/verification/run`);

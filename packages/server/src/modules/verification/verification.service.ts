@@ -103,6 +103,7 @@ export function createVerificationService({
         controlId: c.controlId,
         parameters: c.parameters,
         now,
+        attestationOf,
       };
       items.push({
         control: c,
@@ -219,6 +220,16 @@ export function createVerificationService({
           .execute()
       : [];
     const lastRegister = new Map(registers.map((r) => [r.org_id, new Date(r.changed_at).getTime()]));
+    // The last change per customer and kind of incident-response record (plans, exercises,
+    // incidents, actions): one grouped read, as for imports.
+    const irChanged = customers.length
+      ? await db
+          .selectFrom('ir_activity')
+          .select(['org_id', 'kind', 'changed_at'])
+          .where('org_id', 'in', customers)
+          .execute()
+      : [];
+    for (const r of irChanged) lastImport.set(`${r.org_id}/${r.kind}`, new Date(r.changed_at).getTime());
     const due = controls.filter((c) => {
       const s = current.get(`${c.agreementId}/${c.controlId}`);
       if (!s || s.version !== c.version) return true;

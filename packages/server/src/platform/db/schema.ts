@@ -659,4 +659,173 @@ export interface DB {
   supplier_signoffs: SupplierSignoffsTable;
   mail_domains: MailDomainsTable;
   mail_domain_checks: MailDomainChecksTable;
+  // incident response (0015)
+  ir_plans: IrPlansTable;
+  ir_plan_versions: IrPlanVersionsTable;
+  ir_plan_approvals: IrPlanApprovalsTable;
+  ir_plan_reviews: IrPlanReviewsTable;
+  ir_incidents: IrIncidentsTable;
+  ir_incident_alerts: IrIncidentAlertsTable;
+  ir_notifications: IrNotificationsTable;
+  ir_exercises: IrExercisesTable;
+  ir_exercise_participants: IrExerciseParticipantsTable;
+  ir_findings: IrFindingsTable;
+  ir_actions: IrActionsTable;
+  ir_timeline: IrTimelineTable;
+  ir_activity: IrActivityTable;
+}
+
+// ---- incident response (0015_incident_response.sql) ----
+export interface IrPlansTable {
+  id: string;
+  org_id: string;
+  kind: 'incident_response' | 'recovery';
+  created_at: Ts;
+  created_by_label: string;
+}
+export interface IrPlanVersionsTable {
+  plan_id: string;
+  org_id: string;
+  version: number;
+  state: 'draft' | 'approved' | 'superseded';
+  content: Json<unknown>;
+  digest: string;
+  created_by_org_id: string | null;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+  approved_at: TsNull;
+  superseded_at: TsNull;
+}
+export interface IrPlanApprovalsTable {
+  plan_id: string;
+  version: number;
+  org_id: string;
+  plan_org_id: string;
+  digest: string;
+  user_id: string | null;
+  user_label: string;
+  approved_at: Ts;
+}
+export interface IrPlanReviewsTable {
+  id: string;
+  plan_id: string;
+  org_id: string;
+  version: number;
+  note: string;
+  reviewed_by_org_id: string | null;
+  reviewed_by_user_id: string | null;
+  reviewed_by_label: string;
+  reviewed_at: Ts;
+}
+export interface IrIncidentsTable {
+  id: string;
+  org_id: string;
+  title: string;
+  description: string | null;
+  severity: 'critical' | 'high' | 'medium' | 'low';
+  status: 'open' | 'investigating' | 'contained' | 'recovered' | 'closed';
+  detected_at: Ts;
+  declared_at: Ts;
+  declared_by_org_id: string | null;
+  declared_by_user_id: string | null;
+  declared_by_label: string;
+  affected_systems: Json<string[]>;
+  playbook: Json<unknown> | null;
+  steps_state: Json<unknown>;
+  root_cause: string | null;
+  lessons_learned: string | null;
+  closed_at: TsNull;
+  created_at: Ts;
+  updated_at: Ts;
+}
+export interface IrIncidentAlertsTable {
+  incident_id: string;
+  org_id: string;
+  alert_id: string;
+  linked_at: Ts;
+  linked_by_label: string;
+}
+export interface IrNotificationsTable {
+  id: string;
+  org_id: string;
+  incident_id: string;
+  recipient: string;
+  notified_at: Ts;
+  channel: string;
+  note: string | null;
+  recorded_by_org_id: string | null;
+  recorded_by_label: string;
+  recorded_at: Ts;
+}
+export interface IrExercisesTable {
+  id: string;
+  org_id: string;
+  plan_id: string;
+  plan_version: number | null;
+  kind: 'tabletop' | 'live';
+  title: string;
+  scenario: string;
+  scheduled_for: Ts;
+  status: 'scheduled' | 'held' | 'closed' | 'cancelled';
+  held_at: TsNull;
+  summary: string | null;
+  cancel_reason: string | null;
+  closed_at: TsNull;
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+}
+export interface IrExerciseParticipantsTable {
+  exercise_id: string;
+  org_id: string;
+  user_id: string;
+  party_org_id: string;
+  role: string | null;
+  attended: boolean | null;
+}
+export interface IrFindingsTable {
+  id: string;
+  org_id: string;
+  exercise_id: string;
+  title: string;
+  detail: string;
+  severity: 'critical' | 'high' | 'medium' | 'low';
+  recorded_by_label: string;
+  recorded_at: Ts;
+}
+export interface IrActionsTable {
+  id: string;
+  org_id: string;
+  source_type: 'incident' | 'exercise';
+  source_id: string;
+  title: string;
+  owner_user_id: string;
+  owner_org_id: string;
+  due_date: ColumnType<string, string, string>;
+  priority: 'high' | 'medium' | 'low';
+  status: 'open' | 'done' | 'cancelled';
+  created_by_label: string;
+  created_at: Ts;
+  updated_at: Ts;
+  completed_at: TsNull;
+}
+export interface IrTimelineTable {
+  seq: Generated<string | number | bigint>;
+  org_id: string;
+  subject_type: 'incident' | 'exercise';
+  subject_id: string;
+  at: Ts;
+  actor_org_id: string | null;
+  actor_user_id: string | null;
+  actor_label: string;
+  kind: string;
+  text: string;
+  details: Json<Record<string, unknown>>;
+}
+export interface IrActivityTable {
+  org_id: string;
+  kind: 'ir_plans' | 'exercises' | 'incidents' | 'ir_actions';
+  changed_at: Ts;
 }

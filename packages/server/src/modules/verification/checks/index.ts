@@ -15,6 +15,8 @@ import { aut04, obs02 } from './people.checks.ts';
 import { scr01, scr02, scr03 } from './supply-chain.checks.ts';
 import { pic05, pic06 } from './phishing.checks.ts';
 import { log07 } from './network-endpoint.checks.ts';
+import { irp01, irp02 } from './irp.checks.ts';
+import { irp03, log09 } from './incident.checks.ts';
 
 /** Every check Accord runs, by control id. A control without one is verified by attestation only. */
 export const CHECKS: ReadonlyMap<string, Check> = new Map(
@@ -62,5 +64,10 @@ export const CHECKS: ReadonlyMap<string, Check> = new Map(
     pic05,
     pic06,
     log07,
+    // incident response (records in Accord)
+    irp01,
+    irp02,
+    irp03,
+    log09,
   ].map((c) => [c.controlId, withScubaGear(c)]),
 );
