@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Text, LongText, Day } from './text.ts';
+import { Text, LongText } from './text.ts';
 
 /**
  * Incident response and recovery (AA22-131A: "develop and exercise incident response and recovery
