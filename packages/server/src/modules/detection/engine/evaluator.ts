@@ -1,5 +1,13 @@
 import { canonicalJson } from '../../../platform/canonical-json.ts';
-import { rebuildCounts, startOfWindow, step, type Start } from './correlate.ts';
+import {
+  rebuildCounts,
+  startOfValues,
+  startOfWindow,
+  step,
+  withdraw,
+  type Start,
+  type StepResult,
+} from './correlate.ts';
 import { groupText, type Getter } from './fields.ts';
 import type { CompileError, CompiledRule, RuleOverrides } from './rule.types.ts';
 import { linkRules, type Feed, type RuleSet, type SimplePlan } from './ruleset.ts';
@@ -7,6 +15,7 @@ import { scopeOf, type Scope } from './scope.ts';
 import {
   DEFAULT_MAX_GROUPS,
   MAX_EVIDENCE,
+  MAX_VALUE_EVIDENCE,
   deserialise,
   newOrgState,
   serialise,
@@ -86,7 +95,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const ep = g.ep!;
       const values: Record<string, string | null> = {};
       rule.groupBy.forEach((f, i) => (values[f] = g.v[i] ?? null));
-      out.push({
+      const d: Detection = {
         ruleId: rule.id,
         ruleTitle: rule.title,
         level: rule.level,
@@ -98,7 +107,12 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         eventCount: ep.count,
         evidence: ep.ev.slice(),
         summary: summarise(rule, ep, values),
-      });
+      };
+      if (ep.rx !== undefined) {
+        if (ep.rx.length > 0) d.retracted = ep.rx;
+        ep.rx = undefined;
+      }
+      out.push(d);
     };
 
     /** The rule's group for these group-by values; created (within the cap) when new. */
@@ -163,6 +177,38 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       dirty.set(g, rule);
     };
 
+    /**
+     * A value_count episode grows only at hits where its condition holds (so it ends a timespan
+     * after the condition last held, however busy the group stays), and its evidence is one event
+     * per value that counts: the first one of each new value.
+     */
+    const extendValues = (
+      rule: CompiledRule,
+      g: Group,
+      e: EngineEvent,
+      t: number,
+      ref: EvidenceRef,
+      r: StepResult,
+      v: string | null | undefined,
+    ): void => {
+      const ep = g.ep!;
+      if (t >= ep.last) {
+        ep.last = t;
+        ep.lastIso = e.time;
+      }
+      if (r.metric > ep.metric) ep.metric = r.metric;
+      if (r.counted && v !== null && v !== undefined) {
+        ep.count++;
+        // an episode restored from state written before values were kept has none for its evidence
+        const vals = ep.vals ?? (ep.vals = ep.ev.map(() => null));
+        if (ep.ev.length < MAX_VALUE_EVIDENCE && !vals.includes(v)) {
+          ep.ev.push(ref);
+          vals.push(v);
+        }
+      }
+      dirty.set(g, rule);
+    };
+
     const begin = (
       rule: CompiledRule,
       g: Group,
@@ -177,14 +223,35 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         last: t,
         lastIso: e.time,
         count: start.count,
-        ev: start.ev.slice(0, MAX_EVIDENCE),
+        ev: start.ev.slice(0, start.vals ? MAX_VALUE_EVIDENCE : MAX_EVIDENCE),
         metric,
         detail: start.detail,
       };
+      if (start.vals) g.ep.vals = start.vals;
       dirty.set(g, rule);
     };
 
+    /** value_count `unless`: the value no longer counts, and leaves the live episode's evidence. */
+    const withdrawHit = (f: Feed, e: EngineEvent, t: number): void => {
+      const c = f.c;
+      const v = groupText(f.count!(e, scope));
+      if (v === null) return;
+      const g = groupOf(c, f.group, e, t)!;
+      if (t > g.last) g.last = t;
+      withdraw(c, g, v, t);
+      const ep = g.ep;
+      const i = ep?.vals ? ep.vals.indexOf(v) : -1;
+      if (i !== -1) {
+        ep!.vals!.splice(i, 1);
+        (ep!.rx ?? (ep!.rx = [])).push(ep!.ev.splice(i, 1)[0]!);
+        // its events in the window were counted in the episode: they no longer belong to it
+        ep!.count = Math.max(0, ep!.count - (g.counts?.[0]!.get(v) ?? 0));
+        dirty.set(g, c);
+      }
+    };
+
     const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+      if (f.exclude) return withdrawHit(f, e, t);
       const c = f.c;
       // A hit that cannot start anything needs no group: a later step of an ordered chain, or a
       // sign-in without coordinates for impossible travel.
@@ -209,7 +276,13 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
       const holdsNow = r.holds;
-      if (f.generates) {
+      if (f.generates && c.type === 'value_count') {
+        expire(c, g, t);
+        if (holdsNow) {
+          if (g.ep !== null) extendValues(c, g, e, t, ref, r, hit.x);
+          else begin(c, g, e, t, r.metric, startOfValues(c, g, t));
+        }
+      } else if (f.generates) {
         expire(c, g, t);
         if (g.ep !== null) {
           extend(c, g, e, t, ref);
