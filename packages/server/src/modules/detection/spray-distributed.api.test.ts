@@ -22,17 +22,18 @@ describe.each(dbTargets())('distributed password spraying on ingest ($name)', (t
     const t = new Date(start + Math.round(minutes * 60_000));
     return `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
   };
-  const failed = (m: number, user: string, ip: string, pid: number) =>
+  type Line = readonly [minute: number, text: string];
+  const failed = (m: number, user: string, ip: string, pid: number): Line =>
     [
       m,
       `${stamp(m)} bastion sshd[${pid}]: Failed password for ${user} from ${ip} port ${40000 + pid} ssh2`,
     ] as const;
-  const accepted = (m: number, user: string, ip: string, pid: number) =>
+  const accepted = (m: number, user: string, ip: string, pid: number): Line =>
     [
       m,
       `${stamp(m)} bastion sshd[${pid}]: Accepted password for ${user} from ${ip} port ${40000 + pid} ssh2`,
     ] as const;
-  const send = async (lines: (readonly [number, string])[]) => {
+  const send = async (lines: Line[]) => {
     const res = await fetch(`${srv.url}/api/v1/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },

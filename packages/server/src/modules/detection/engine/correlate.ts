@@ -89,24 +89,53 @@ function countHit(
   if (y) for (let i = 0; i < y.length; i++) if (y[i] !== null) bump(g.counts![i + 1]!, y[i]!, d);
 }
 
-/** Withdrawals older than the timespan lapse: their values count again. */
+/**
+ * Withdrawals older than the timespan lapse: their values count again. The queue holds one entry
+ * per withdrawn value, in time order: when an entry comes due but its value was withdrawn again
+ * since, it is put back at that later time instead of lapsing.
+ */
 function lapse(c: CorrelationRule, g: Group, t: number): void {
   const q = g.exq;
   if (q === undefined) return;
   const from = t - c.timespanMs;
   while (q.h < q.t.length && q.t[q.h]! < from) {
     const v = q.v[q.h]!;
-    if (g.ex!.get(v) === q.t[q.h]) {
+    q.h++;
+    const latest = g.ex!.get(v)!;
+    if (latest < from) {
       g.ex!.delete(v);
       if (inRange(c, g.counts![0]!.get(v) ?? 0)) g.small!++;
-    }
-    q.h++;
+    } else schedule(q, latest, v);
   }
   if (q.h > 1024 && q.h * 2 > q.t.length) {
     q.t.splice(0, q.h);
     q.v.splice(0, q.h);
     q.h = 0;
   }
+}
+
+/** Puts a withdrawn value in the lapse queue at its place in time order. */
+function schedule(q: NonNullable<Group['exq']>, t: number, v: string): void {
+  let i = q.t.length;
+  if (i === q.h || q.t[i - 1]! <= t) {
+    q.t.push(t);
+    q.v.push(v);
+    return;
+  }
+  let lo = q.h;
+  while (lo < i) {
+    const mid = (lo + i) >>> 1;
+    if (q.t[mid]! <= t) lo = mid + 1;
+    else i = mid;
+  }
+  q.t.splice(lo, 0, t);
+  q.v.splice(lo, 0, v);
+}
+
+/** The lapse queue of restored withdrawals (one entry per value, in time order). */
+export function lapseQueue(ex: Map<string, number>): NonNullable<Group['exq']> {
+  const order = [...ex].sort((a, b) => a[1] - b[1]);
+  return { t: order.map((p) => p[1]), v: order.map((p) => p[0]), h: 0 };
 }
 
 /**
@@ -118,13 +147,11 @@ export function withdraw(c: CorrelationRule, g: Group, v: string, t: number): vo
   lapse(c, g, t);
   const ex = g.ex ?? (g.ex = new Map());
   const prev = ex.get(v);
-  if (prev === undefined && inRange(c, counts[0]!.get(v) ?? 0)) g.small!--;
-  if (prev === undefined || t > prev) {
+  if (prev === undefined) {
+    if (inRange(c, counts[0]!.get(v) ?? 0)) g.small!--;
     ex.set(v, t);
-    const q = g.exq ?? (g.exq = { t: [], v: [], h: 0 });
-    q.t.push(t);
-    q.v.push(v);
-  }
+    schedule(g.exq ?? (g.exq = { t: [], v: [], h: 0 }), t, v);
+  } else if (t > prev) ex.set(v, t);
 }
 
 /** The window's events as the start of an alert episode. */

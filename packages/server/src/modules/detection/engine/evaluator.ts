@@ -1,5 +1,6 @@
 import { canonicalJson } from '../../../platform/canonical-json.ts';
 import {
+  lapseQueue,
   rebuildCounts,
   startOfValues,
   startOfWindow,
@@ -126,7 +127,8 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       let groups = state.groups.get(rule.id);
       if (!groups) state.groups.set(rule.id, (groups = new Map()));
       let key: string;
-      if (getters.length === 1) {
+      if (getters.length === 0) key = '';
+      else if (getters.length === 1) {
         const v = getters[0]!(e, scope);
         // null is NUL; a text starting with NUL gets one more, so no value can look like another
         key = v === null ? NUL : typeof v !== 'string' ? String(v) : v.charCodeAt(0) === 1 ? NUL + v : v;
@@ -337,7 +339,9 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const set = ruleSetOf(orgId);
       const st = deserialise(json, typeIn(set), (id, g) => {
         const r = set.byId.get(id);
-        if (r?.kind === 'correlation') rebuildCounts(r, g);
+        if (r?.kind !== 'correlation') return;
+        if (g.ex) g.exq = lapseQueue(g.ex);
+        rebuildCounts(r, g);
       });
       states.set(orgId, st);
     },

@@ -57,7 +57,7 @@ export interface Group {
   small?: number;
   /** value_count `unless`: the latest withdrawal time per value of the counted field */
   ex?: Map<string, number>;
-  /** the same withdrawals in arrival order, so that they lapse after a timespan (never serialised) */
+  /** one entry per withdrawn value in time order, so that they lapse (rebuilt on import) */
   exq?: { t: number[]; v: string[]; h: number };
 }
 
@@ -217,8 +217,6 @@ export function deserialise(
           throw new StateError(`detection state of rule "${id}" has malformed withdrawals`);
         }
         g.ex = new Map(sg.x);
-        const order = [...sg.x].sort((a, b) => a[1] - b[1]);
-        g.exq = { t: order.map((p) => p[1]), v: order.map((p) => p[0]), h: 0 };
       }
       if (sg.w) {
         const w = sg.w;
