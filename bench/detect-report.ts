@@ -37,10 +37,12 @@ export function formatReport(a: {
   const ratio = (acc: ToolRow | undefined, r: ToolRow) =>
     acc && r.key !== acc.key ? `${(rate(acc) / rate(r)).toFixed(2)}×` : '-';
 
+  const cpu = (r: ToolRow) => (r.m.cpuSeconds === null ? '-' : `${r.m.cpuSeconds.toFixed(1)} s`);
+  const perCpu = (r: ToolRow) => (r.m.cpuSeconds ? int(lines / r.m.cpuSeconds) : '-');
   const speed = table(
-    ['tool', 'lines/s', 'wall time', 'peak RSS (tree)', 'Accord (a) / tool', 'Accord (b) / tool'],
-    a.rows.map((r) => [r.tool, int(rate(r)), `${r.m.wallSeconds.toFixed(1)} s`, mib(r.m.peakRss), ratio(accA, r), ratio(accB, r)]), // prettier-ignore
-    [false, true, true, true, true, true],
+    ['tool', 'lines/s', 'wall time', 'CPU time', 'lines per CPU s', 'peak RSS (tree)', 'Accord (a) / tool', 'Accord (b) / tool'], // prettier-ignore
+    a.rows.map((r) => [r.tool, int(rate(r)), `${r.m.wallSeconds.toFixed(1)} s`, cpu(r), perCpu(r), mib(r.m.peakRss), ratio(accA, r), ratio(accB, r)]), // prettier-ignore
+    [false, true, true, true, true, true, true, true],
   );
   const cell = (s: Score, k: (typeof ATTACK_KINDS)[number]) => {
     const x = s.byKind[k];
@@ -90,7 +92,8 @@ export function formatReport(a: {
 
   const out: string[] = [];
   out.push(
-    `Speed (${int(lines)} lines; lines/s = lines / wall time of the tool's process tree, start-up included)`,
+    `Speed (${int(lines)} lines; lines/s = lines / wall time of the tool's process tree, start-up included; ` +
+      'CPU time = user + system time of the tree, not counting a database server)',
   );
   out.push(speed);
   out.push('');
@@ -136,6 +139,7 @@ export function formatReport(a: {
     key: r.key,
     linesPerSec: rate(r),
     wallSeconds: r.m.wallSeconds,
+    cpuSeconds: r.m.cpuSeconds,
     peakRssBytes: r.m.peakRss,
     accord: r.accord ? { ...r.accord, flagged: undefined } : undefined,
     peer: r.peer ? { version: r.peer.version, matched: r.peer.matched, error: r.peer.error } : undefined,
