@@ -7,8 +7,8 @@ import {
   step,
   withdraw,
   type Start,
-  type StepResult,
 } from './correlate.ts';
+import { dropValue, growValues } from './value-episode.ts';
 import { groupText, type Getter } from './fields.ts';
 import type { CompileError, CompiledRule, RuleOverrides } from './rule.types.ts';
 import { linkRules, type Feed, type RuleSet, type SimplePlan } from './ruleset.ts';
@@ -179,38 +179,6 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       dirty.set(g, rule);
     };
 
-    /**
-     * A value_count episode grows only at hits where its condition holds (so it ends a timespan
-     * after the condition last held, however busy the group stays), and its evidence is one event
-     * per value that counts: the first one of each new value.
-     */
-    const extendValues = (
-      rule: CompiledRule,
-      g: Group,
-      e: EngineEvent,
-      t: number,
-      ref: EvidenceRef,
-      r: StepResult,
-      v: string | null | undefined,
-    ): void => {
-      const ep = g.ep!;
-      if (t >= ep.last) {
-        ep.last = t;
-        ep.lastIso = e.time;
-      }
-      if (r.metric > ep.metric) ep.metric = r.metric;
-      if (r.counted && v !== null && v !== undefined) {
-        ep.count++;
-        // an episode restored from state written before values were kept has none for its evidence
-        const vals = ep.vals ?? (ep.vals = ep.ev.map(() => null));
-        if (ep.ev.length < MAX_VALUE_EVIDENCE && !vals.includes(v)) {
-          ep.ev.push(ref);
-          vals.push(v);
-        }
-      }
-      dirty.set(g, rule);
-    };
-
     const begin = (
       rule: CompiledRule,
       g: Group,
@@ -241,15 +209,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const g = groupOf(c, f.group, e, t)!;
       if (t > g.last) g.last = t;
       withdraw(c, g, v, t);
-      const ep = g.ep;
-      const i = ep?.vals ? ep.vals.indexOf(v) : -1;
-      if (i !== -1) {
-        ep!.vals!.splice(i, 1);
-        (ep!.rx ?? (ep!.rx = [])).push(ep!.ev.splice(i, 1)[0]!);
-        // its events in the window were counted in the episode: they no longer belong to it
-        ep!.count = Math.max(0, ep!.count - (g.counts?.[0]!.get(v) ?? 0));
-        dirty.set(g, c);
-      }
+      if (g.ep !== null && dropValue(g.ep, v, g.counts?.[0]!.get(v) ?? 0)) dirty.set(g, c);
     };
 
     const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef): void => {
@@ -281,8 +241,10 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       if (f.generates && c.type === 'value_count') {
         expire(c, g, t);
         if (holdsNow) {
-          if (g.ep !== null) extendValues(c, g, e, t, ref, r, hit.x);
-          else begin(c, g, e, t, r.metric, startOfValues(c, g, t));
+          if (g.ep !== null) {
+            growValues(g.ep, t, e.time, r.metric, r.counted, hit.x, ref);
+            dirty.set(g, c);
+          } else begin(c, g, e, t, r.metric, startOfValues(c, g, t));
         }
       } else if (f.generates) {
         expire(c, g, t);
