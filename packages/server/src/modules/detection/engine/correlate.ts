@@ -160,6 +160,8 @@ export function startOfWindow(g: Group): Start {
   const h = w.h;
   const ev: EvidenceRef[] = [];
   for (let i = h; i < w.t.length && ev.length < MAX_EVIDENCE; i++) {
+    // an event standing for several occurrences fills consecutive slots: it is evidence once
+    if (i > h && w.p[i] === w.p[i - 1] && w.b[i] === w.b[i - 1]) continue;
     ev.push({ batchId: w.b[i]!, batchPos: w.p[i]!, time: w.s[i]! });
   }
   return { first: w.t[h]!, count: w.t.length - h, ev, detail: null };

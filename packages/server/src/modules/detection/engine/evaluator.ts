@@ -46,6 +46,8 @@ export interface Engine {
 }
 
 const SWEEP_EVERY_MS = 60_000;
+/** Occurrences one event can stand for (a syslog `message repeated N times` line), at most. */
+export const MAX_OCCURRENCES = 1000;
 const NUL = '\u0001';
 const NO_REF: EvidenceRef = { batchId: '', batchPos: 0, time: '' };
 const countHit: Hit = { t: 0, r: NO_REF };
@@ -167,10 +169,17 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       }
     };
 
-    /** Counts an event into the group's live episode. */
-    const extend = (rule: CompiledRule, g: Group, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    /** Counts an event (standing for `w` occurrences) into the group's live episode. */
+    const extend = (
+      rule: CompiledRule,
+      g: Group,
+      e: EngineEvent,
+      t: number,
+      ref: EvidenceRef,
+      w: number,
+    ): void => {
       const ep = g.ep!;
-      ep.count++;
+      ep.count += w;
       if (t >= ep.last) {
         ep.last = t;
         ep.lastIso = e.time;
@@ -201,18 +210,25 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       dirty.set(g, rule);
     };
 
-    /** value_count `unless`: the value no longer counts, and leaves the live episode's evidence. */
+    /**
+     * value_count `unless`: the value stops counting, and leaves the live episode's evidence. Only
+     * a group with events in its window keeps a withdrawal: withdrawing events (every successful
+     * sign-in, say) create no groups, which would crowd out the groups that count.
+     */
     const withdrawHit = (f: Feed, e: EngineEvent, t: number): void => {
       const c = f.c;
       const v = groupText(f.count!(e, scope));
       if (v === null) return;
-      const g = groupOf(c, f.group, e, t)!;
+      const g = groupOf(c, f.group, e, t, false);
+      const w = g?.w;
+      if (!g || !w || w.t.length === w.h || w.t[w.t.length - 1]! < t - c.timespanMs) return;
       if (t > g.last) g.last = t;
       withdraw(c, g, v, t);
       if (g.ep !== null && dropValue(g.ep, v, g.counts?.[0]!.get(v) ?? 0)) dirty.set(g, c);
     };
 
-    const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    /** One event (standing for `w` occurrences) of a rule the correlation reads. */
+    const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef, w: number): void => {
       if (f.exclude) return withdrawHit(f, e, t);
       const c = f.c;
       // A hit that cannot start anything needs no group: a later step of an ordered chain, or a
@@ -235,36 +251,39 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         hit.x = groupText(f.count(e, scope));
         hit.y = f.extra.length > 0 ? f.extra.map((get) => groupText(get(e, scope))) : undefined;
       } else hit = { t, r: ref };
-      const r = step(c, g, hit, f.pos, e.geo);
+      // The window types count every occurrence; the chain and pair types see the event once.
+      let r = step(c, g, hit, f.pos, e.geo);
+      if (w > 1 && (c.type === 'event_count' || c.type === 'value_count'))
+        for (let k = 1; k < w; k++) r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
       const holdsNow = r.holds;
       if (f.generates && c.type === 'value_count') {
         expire(c, g, t);
         if (holdsNow) {
           if (g.ep !== null) {
-            growValues(g.ep, t, e.time, r.metric, r.counted, hit.x, ref);
+            growValues(g.ep, t, e.time, r.metric, r.counted, hit.x, ref, w);
             dirty.set(g, c);
           } else begin(c, g, e, t, r.metric, startOfValues(c, g, t));
         }
       } else if (f.generates) {
         expire(c, g, t);
         if (g.ep !== null) {
-          extend(c, g, e, t, ref);
+          extend(c, g, e, t, ref, w);
           if (holdsNow) {
             g.ep.metric = Math.max(g.ep.metric, r.metric);
             if (r.start?.detail) g.ep.detail = r.start.detail;
           }
         } else if (holdsNow) begin(c, g, e, t, r.metric, r.start ?? startOfWindow(g));
       }
-      if (holdsNow) for (const f2 of f.next) feed(f2, e, t, ref);
+      if (holdsNow) for (const f2 of f.next) feed(f2, e, t, ref, 1);
     };
 
-    const hitSimple = (p: SimplePlan, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    const hitSimple = (p: SimplePlan, e: EngineEvent, t: number, ref: EvidenceRef, w: number): void => {
       const g = groupOf(p.r, p.group, e, t)!;
       if (t > g.last) g.last = t;
       expire(p.r, g, t);
-      if (g.ep !== null) extend(p.r, g, e, t, ref);
-      else begin(p.r, g, e, t, 1, { first: t, count: 1, ev: [ref], detail: null });
+      if (g.ep !== null) extend(p.r, g, e, t, ref, w);
+      else begin(p.r, g, e, t, 1, { first: t, count: w, ev: [ref], detail: null });
     };
 
     const events = sorted(batch);
@@ -273,6 +292,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const candidates = set.simpleFor(e.class, e.outcome);
       let t = -1;
       let ref: EvidenceRef | null = null;
+      let w = 1;
       for (let j = 0; j < candidates.length; j++) {
         const p = candidates[j]!;
         if (!p.r.match(e, scope)) continue;
@@ -281,9 +301,11 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
           if (Number.isNaN(t)) break; // not an instant: nothing can be placed in a window
           if (t > state.watermark) state.watermark = t;
           ref = { batchId: e.batchId, batchPos: e.batchPos, time: e.time };
+          const n = e.occurrences;
+          if (n !== undefined && n > 1) w = Math.min(Math.floor(n), MAX_OCCURRENCES);
         }
-        if (p.generates) hitSimple(p, e, t, ref);
-        for (let k = 0; k < p.feeds.length; k++) feed(p.feeds[k]!, e, t, ref);
+        if (p.generates) hitSimple(p, e, t, ref, w);
+        for (let k = 0; k < p.feeds.length; k++) feed(p.feeds[k]!, e, t, ref, w);
       }
     }
     for (const [g, rule] of dirty) emit(rule, g);

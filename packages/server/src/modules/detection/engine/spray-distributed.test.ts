@@ -146,11 +146,12 @@ describe('distributed password spraying', () => {
   });
 
   it('a withdrawal and a live episode survive a restart (export and import of the state)', () => {
-    // An address signs in, then fails for two accounts during a spray from nine others: it is a
-    // user, not a tenth sprayer, also after a restart between the two.
-    const user = [ok(at(0), 'carol', '192.0.2.77')];
+    // An address signs in (while another address's failure is in the window), then fails for two
+    // accounts during a spray from eight others: it is a user, not a tenth source, also after a
+    // restart between the two.
+    const user = [fail(at(0), 'ghost', '192.0.2.99'), ok(at(1), 'carol', '192.0.2.77')];
     const later = [
-      ...campaign(5, 9).events,
+      ...campaign(5, 8).events,
       fail(at(20), 'carol', '192.0.2.77'),
       fail(at(21), 'dave', '192.0.2.77'),
     ];
@@ -159,7 +160,12 @@ describe('distributed password spraying', () => {
     const b = createEngine(rules);
     b.importState('o', a.exportState('o'));
     expect(b.process('o', later, noCtx).filter((d) => d.ruleId === ID)).toEqual([]);
-    expect(run(later)).toHaveLength(1); // without the earlier success it would be the tenth
+    // without the earlier success it would be the tenth
+    expect(run([user[0]!, ...later])).toHaveLength(1);
+    // A success with nothing counted in the window is not kept: it creates no group of its own.
+    expect(
+      run([ok(at(1), 'carol', '192.0.2.77'), fail(at(2), 'ghost', '192.0.2.99'), ...later]),
+    ).toHaveLength(1);
 
     // A restart in the middle of a spray: the episode goes on with its evidence, nothing twice.
     const spray = campaign(0, 14);

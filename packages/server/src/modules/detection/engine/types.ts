@@ -24,6 +24,11 @@ export interface EngineEvent {
   commandLine: string | null;
   vendorEventId: string | null;
   isMsp: boolean;
+  /**
+   * How many occurrences the record stands for (a syslog `message repeated N times: [...]` line);
+   * absent means 1. Windows and counts take each occurrence, evidence the event once.
+   */
+  occurrences?: number;
 }
 export interface EvidenceRef {
   batchId: string;

@@ -15,6 +15,7 @@ export function growValues(
   counted: boolean,
   v: string | null | undefined,
   ref: EvidenceRef,
+  w = 1,
 ): void {
   if (t >= ep.last) {
     ep.last = t;
@@ -22,7 +23,7 @@ export function growValues(
   }
   if (metric > ep.metric) ep.metric = metric;
   if (!counted || v === null || v === undefined) return;
-  ep.count++;
+  ep.count += w;
   // an episode restored from state written before values were kept has none for its evidence
   const vals = ep.vals ?? (ep.vals = ep.ev.map(() => null));
   if (ep.ev.length < MAX_VALUE_EVIDENCE && !vals.includes(v)) {
