@@ -13,6 +13,12 @@ export interface Measured {
   wallSeconds: number;
   /** Peak of the summed RSS of the tree, bytes (0 when /proc is not readable). */
   peakRss: number;
+  /**
+   * CPU time (user + system) of the process and every descendant it waited for, seconds, from
+   * this process's children times in /proc (null where /proc is not readable). Unlike wall time
+   * it hardly depends on what else the machine runs.
+   */
+  cpuSeconds: number | null;
   stdoutFile: string;
   /** The standard error's file when one was asked for. */
   stderrFile?: string;
@@ -67,6 +73,20 @@ export function treeRss(root: number): number {
   return sum;
 }
 
+const TICKS_PER_SECOND = 100; // USER_HZ
+
+/** CPU time of this process's finished, waited-for children (cutime + cstime), seconds. */
+function childrenCpuSeconds(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after the name: state is field 3, so cutime (16) and cstime (17) are at 13 and 14
+    return (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 export function run(
   cmd: string,
   args: string[],
@@ -86,6 +106,7 @@ export function run(
   return new Promise((resolve, reject) => {
     const out = fs.openSync(opts.stdoutFile, 'w');
     const err = opts.stderrFile ? fs.openSync(opts.stderrFile, 'w') : null;
+    const cpu0 = childrenCpuSeconds();
     const t0 = performance.now();
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -131,6 +152,7 @@ export function run(
     });
     child.on('exit', (code, signal) => {
       const wallSeconds = stoppedAt ?? (performance.now() - t0) / 1000;
+      const cpu1 = childrenCpuSeconds();
       clearInterval(timer);
       if (watcher) clearInterval(watcher);
       if (killer) clearTimeout(killer);
@@ -141,6 +163,7 @@ export function run(
         stopped: stoppedAt !== null,
         wallSeconds,
         peakRss: peak,
+        cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
         stdoutFile: opts.stdoutFile,
         stderrFile: opts.stderrFile,
         stderrTail: stderr,

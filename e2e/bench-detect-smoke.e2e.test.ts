@@ -42,18 +42,33 @@ describe('bench:detect (smoke)', () => {
       if (!out.includes(label)) expect(out).toContain(`${peer} skipped:`);
     }
 
-    // The JSON report: Accord found the brute force and the fast spraying of the generated log.
+    // The JSON report: Accord found every attacker of the generated log, the distributed spraying
+    // included, and flagged no benign address.
     const json = /^report: (.+\.json)$/m.exec(out)?.[1];
     expect(json).toBeTruthy();
     const report = JSON.parse(fs.readFileSync(json!, 'utf8')) as {
       results: {
-        tools: { key: string; score: { byKind: Record<string, { found: number; total: number }> } }[];
+        tools: {
+          key: string;
+          score: {
+            byKind: Record<string, { found: number; total: number }>;
+            benignFlagged: number;
+            benignExamples: unknown[];
+          };
+        }[];
       };
     };
     const accord = report.results.tools.find((t) => t.key === 'accord-detect')!;
     expect(accord.score.byKind.brute_force!.total).toBeGreaterThan(0);
-    expect(accord.score.byKind.brute_force!.found).toBe(accord.score.byKind.brute_force!.total);
-    expect(accord.score.byKind.fast_spray!.found).toBe(accord.score.byKind.fast_spray!.total);
+    for (const kind of [
+      'brute_force',
+      'fast_spray',
+      'slow_spray',
+      'distributed_spray',
+      'success_after_failures',
+    ])
+      expect(accord.score.byKind[kind]!.found, kind).toBe(accord.score.byKind[kind]!.total);
+    expect(accord.score.benignFlagged, JSON.stringify(accord.score.benignExamples)).toBe(0);
     const full = report.results.tools.find((t) => t.key === 'accord-full');
     if (full) expect(full.score).toEqual(accord.score);
     else expect(out).toContain('the full path (b) is skipped');

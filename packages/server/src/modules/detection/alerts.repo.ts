@@ -8,9 +8,10 @@ import type { Detection } from './engine/types.ts';
  * Detections become alerts here, inside the caller's transaction (the ingest batch's, the silence
  * job's or a recorded history run's). One alert per (tenant, rule, group) while it is open or
  * acknowledged: a later detection for the same key updates its count, last seen, level and
- * evidence; once resolved, the next detection opens a new alert. A detection an active suppression
- * matches is still counted (on the alert and the suppression) but notifies no one. Opening, and
- * escalating to a higher level, queue a notification per matching channel in the same transaction.
+ * evidence (adding new evidence events, dropping those the episode withdrew); once resolved, the
+ * next detection opens a new alert. A detection an active suppression matches is still counted (on
+ * the alert and the suppression) but notifies no one. Opening, and escalating to a higher level,
+ * queue a notification per matching channel in the same transaction.
  */
 export const LEVEL_RANK: Record<AlertLevel, number> = {
   informational: 0,
@@ -19,7 +20,8 @@ export const LEVEL_RANK: Record<AlertLevel, number> = {
   high: 3,
   critical: 4,
 };
-const EVIDENCE_CAP = 50;
+/** Evidence events kept per alert: a value_count episode names up to 200 values (engine/state.ts). */
+export const EVIDENCE_CAP = 200;
 export const SYSTEM_ACTOR = 'system (detection)';
 
 export interface RecordOptions {
@@ -151,6 +153,21 @@ export async function recordDetections(
         .execute();
       out.updated++;
       if (escalated) notify = 'escalated';
+    }
+    if (d.retracted?.length) {
+      // The episode withdrew these events (e.g. a source that has since signed in successfully).
+      await tx
+        .deleteFrom('alert_evidence')
+        .where('org_id', '=', orgId)
+        .where('alert_id', '=', alertId)
+        .where((eb) =>
+          eb.or(
+            d.retracted!.map((r) =>
+              eb.and([eb('batch_id', '=', r.batchId), eb('batch_pos', '=', r.batchPos)]),
+            ),
+          ),
+        )
+        .execute();
     }
     if (d.evidence.length) {
       const held = await tx

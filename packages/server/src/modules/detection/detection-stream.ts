@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../platform/db/db.ts';
 import type { EventRow } from '../telemetry/event-row.ts';
 import { toEngineEvent, type DetectionEngine } from './engine-port.ts';
+import type { Detection } from './engine/types.ts';
 import { recordDetections, type RecordOutcome } from './alerts.repo.ts';
 import type { RulesService } from './rules.service.ts';
 import type { DetectionSettingsResolver } from './tenant-context.ts';
@@ -35,7 +36,11 @@ export function createDetectionStream({
 }) {
   const tokens = new WeakMap<DetectionEngine, string>();
 
-  async function onBatch(tx: Tx, b: StoredBatch): Promise<RecordOutcome | null> {
+  /** The batch's detections and what storing them as alerts did; null for an empty batch. */
+  async function onBatch(
+    tx: Tx,
+    b: StoredBatch,
+  ): Promise<(RecordOutcome & { detections: Detection[] }) | null> {
     if (b.rows.length === 0) return null;
     const engine = await rules.engineFor(b.orgId, tx);
     const { ctx, notifyMinutes } = await settings.settingsFor(b.orgId, tx);
@@ -58,7 +63,7 @@ export function createDetectionStream({
       .onConflict((oc) => oc.column('org_id').doUpdateSet({ token, state, updated_at: new Date() }))
       .execute();
     tokens.set(engine, token);
-    return outcome;
+    return { ...outcome, detections };
   }
 
   return { onBatch };

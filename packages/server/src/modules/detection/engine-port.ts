@@ -39,6 +39,25 @@ export function loadEngine(): EngineModule {
 export const errorText = (e: CompileError | string): string =>
   typeof e === 'string' ? e : e.ruleId ? `${e.ruleId}: ${e.message}` : e.message;
 
+/**
+ * An RFC 3164 line (optional PRI, classic or RFC 3339 timestamp, host, tag) whose message starts
+ * with syslog's duplicate-suppression text. Anchored on the header: the same words inside a
+ * message (an attacker's user name, say) do not count.
+ */
+const REPEATED_RE =
+  /^(?:<\d{1,3}>)?(?:[A-Za-z]{3} {1,2}\d{1,2} (?:\d{4} )?\d\d:\d\d:\d\d(?:\.\d{1,6})?|\d{4}-\d\d-\d\dT\S+) +\S+ [^\s:[\]]{1,64}(?:\[\d{1,10}\])?: message repeated (\d{1,9}) times: \[/;
+
+/**
+ * How many occurrences a stored record stands for: N for a syslog line whose message is
+ * `message repeated N times: [ ... ]` (duplicate suppression: the line stands for N more of the
+ * message before it, which the parsers read as the inner message once), else 1.
+ */
+export function occurrencesOf(raw: string): number {
+  if (raw.charCodeAt(0) === 123 /* { */ || raw.indexOf('message repeated ') === -1) return 1;
+  const m = REPEATED_RE.exec(raw);
+  return m === null ? 1 : Math.max(1, Number(m[1]));
+}
+
 /** A stored event as the engine sees it. */
 export function toEngineEvent(
   orgId: string,
@@ -78,5 +97,6 @@ export function toEngineEvent(
     signature: r.signature ?? null,
     signatureId: r.signatureId ?? null,
     severity: r.severity ?? null,
+    occurrences: occurrencesOf(r.raw),
   };
 }

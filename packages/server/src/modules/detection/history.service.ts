@@ -4,9 +4,9 @@ import { requireTenant } from '../../platform/authz.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/db.ts';
 import { fromDb, type DbEvent } from '../telemetry/events.repo.ts';
-import type { Detection } from './engine/types.ts';
+import type { Detection, EvidenceRef } from './engine/types.ts';
 import { toEngineEvent, type EngineModule } from './engine-port.ts';
-import { recordDetections } from './alerts.repo.ts';
+import { EVIDENCE_CAP, recordDetections } from './alerts.repo.ts';
 import type { RulesService } from './rules.service.ts';
 import type { DetectionSettingsResolver } from './tenant-context.ts';
 
@@ -19,23 +19,28 @@ import type { DetectionSettingsResolver } from './tenant-context.ts';
  */
 const PAGE = 2000;
 
-/** Folds a detection into an earlier one for the same rule and group (same rule as alerts.repo.ts). */
+const refKey = (e: EvidenceRef) => `${e.batchId}/${e.batchPos}`;
+const withoutRetracted = ({ retracted: _withdrawn, ...d }: Detection): Detection => d;
+
+/**
+ * Folds a detection into an earlier one for the same rule and group (same rule as alerts.repo.ts:
+ * evidence the episode withdrew leaves, new evidence joins, up to the alert's cap).
+ */
 export function mergeDetection(a: Detection, d: Detection): Detection {
   const count =
     Date.parse(d.firstSeen) > Date.parse(a.lastSeen)
       ? a.eventCount + d.eventCount
       : Math.max(a.eventCount, d.eventCount);
-  const seen = new Set(a.evidence.map((e) => `${e.batchId}/${e.batchPos}`));
+  const gone = new Set((d.retracted ?? []).map(refKey));
+  const kept = a.evidence.filter((e) => !gone.has(refKey(e)));
+  const seen = new Set(kept.map(refKey));
   return {
-    ...d,
+    ...withoutRetracted(d),
     level: d.level,
     firstSeen: a.firstSeen < d.firstSeen ? a.firstSeen : d.firstSeen,
     lastSeen: a.lastSeen > d.lastSeen ? a.lastSeen : d.lastSeen,
     eventCount: count,
-    evidence: [...a.evidence, ...d.evidence.filter((e) => !seen.has(`${e.batchId}/${e.batchPos}`))].slice(
-      0,
-      50,
-    ),
+    evidence: [...kept, ...d.evidence.filter((e) => !seen.has(refKey(e)))].slice(0, EVIDENCE_CAP),
   };
 }
 
@@ -84,7 +89,7 @@ export function createHistoryService({
       for (const d of e.process(orgId, events, tenantCtx)) {
         const k = `${d.ruleId}\n${d.groupKey}`;
         const prev = merged.get(k);
-        merged.set(k, prev ? mergeDetection(prev, d) : d);
+        merged.set(k, prev ? mergeDetection(prev, d) : withoutRetracted(d));
       }
       const last = rows[rows.length - 1]!;
       after = { time: new Date(last.time), id: String(last.id) };

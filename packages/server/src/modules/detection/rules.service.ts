@@ -78,11 +78,37 @@ export function createRulesService({
     return { rules, settings: new Map(rows.map((r) => [r.rule_id, r])) };
   }
 
-  /** Compiles the tenant's enabled rules with their tuning; throws validation_failed with the reasons. */
-  function compile(rules: TenantRule[], settings: Map<string, SettingRow>) {
+  /**
+   * Compiles the tenant's enabled rules (or the ones asked for) with their tuning; throws
+   * validation_failed with the reasons. A rule they reference (`rules`, `unless`) that is disabled
+   * or not asked for is compiled too, with `enabled: false`: it raises no alerts but still feeds
+   * them, so disabling a rule never breaks another.
+   */
+  function compile(rules: TenantRule[], settings: Map<string, SettingRow>, only?: string[]) {
+    const byRef = new Map<string, TenantRule>();
+    for (const r of rules) {
+      byRef.set(r.ruleId, r);
+      if (typeof r.doc.name === 'string' && !byRef.has(r.doc.name)) byRef.set(r.doc.name, r);
+    }
+    const wanted = new Set(
+      rules
+        .filter((r) => (only ? only.includes(r.ruleId) : settings.get(r.ruleId)?.enabled !== false))
+        .map((r) => r.ruleId),
+    );
+    const needed = new Set<string>();
+    const need = (r: TenantRule | undefined): void => {
+      if (!r || needed.has(r.ruleId)) return;
+      needed.add(r.ruleId);
+      const c = r.doc.correlation as { rules?: unknown; unless?: unknown } | undefined;
+      for (const ref of [c?.rules, c?.unless].flat()) if (typeof ref === 'string') need(byRef.get(ref));
+    };
+    for (const id of wanted) need(byRef.get(id));
     const docs = rules
-      .filter((r) => settings.get(r.ruleId)?.enabled !== false)
-      .map((r) => tuned(r, settings.get(r.ruleId)));
+      .filter((r) => needed.has(r.ruleId))
+      .map((r) => {
+        const doc = tuned(r, settings.get(r.ruleId));
+        return wanted.has(r.ruleId) ? doc : { ...doc, enabled: false };
+      });
     const compiled = engine.compileRules(docs.length ? toYaml(docs) : '', { origin: 'tenant' });
     if (compiled.errors.length) {
       const errors = compiled.errors.map(errorText);
@@ -105,7 +131,7 @@ export function createRulesService({
   /** Compiled rules only (history runs build their own engine). */
   async function compiledFor(orgId: string, only?: string[]) {
     const { rules, settings } = await rulesOf(db, orgId);
-    return compile(only ? rules.filter((r) => only.includes(r.ruleId)) : rules, settings);
+    return compile(rules, settings, only);
   }
 
   async function list(ctx: RequestContext, orgId: string) {

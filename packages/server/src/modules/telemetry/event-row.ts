@@ -59,9 +59,21 @@ const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
  */
 const PLAIN_ISO_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
+// The last time converted: consecutive events mostly share it (parsers hand the same text on).
+let lastIn = '';
+let lastOut = '';
+
+/** A time as the stored canonical ISO text (see PLAIN_ISO_UTC). */
+export function canonicalTime(time: string): string {
+  if (time === lastIn) return lastOut;
+  lastOut = PLAIN_ISO_UTC.test(time) ? time : new Date(time).toISOString();
+  lastIn = time;
+  return lastOut;
+}
+
 export function toEventRow(e: NormalisedEventInput, raw: string): EventRow {
   return {
-    time: PLAIN_ISO_UTC.test(e.time) ? e.time : new Date(e.time).toISOString(),
+    time: canonicalTime(e.time),
     class: e.class,
     activity: e.activity,
     outcome: e.outcome,

@@ -32,6 +32,18 @@ describe('built-in rules', () => {
       ];
       expect(fired(events)).toEqual([]);
     });
+    it('counts a line standing for several attempts (syslog `message repeated N times`) that many times', () => {
+      const rep = (m: number, n: number) => ({ ...fail(at(m), 'root', '203.0.113.9'), occurrences: n });
+      const events = [rep(0, 1), rep(0.1, 5), rep(0.5, 1), rep(0.6, 4)]; // 11 attempts, 4 lines
+      const d = of(run(events), 'accord-brute-force');
+      expect(d).toHaveLength(1);
+      expect(d[0]).toMatchObject({ eventCount: 11 });
+      expect(d[0]!.evidence.map((r) => r.batchPos)).toEqual(events.map((e) => e.batchPos));
+      // and a success right after such a burst is the critical case
+      const after = [...events, ok(at(1), 'root', '203.0.113.9')];
+      expect(fired(after)).toContain('accord-success-after-burst');
+      expect(fired(events.map((e) => ({ ...e, occurrences: 1 })))).toEqual([]);
+    });
     it('counts one sshd attempt once (the PAM and invalid-user lines are echoes)', () => {
       const events = Array.from({ length: 6 }, (_, i) => [
         fail(at(i * 0.2), 'root', '203.0.113.9'),
@@ -72,17 +84,32 @@ describe('built-in rules', () => {
       ).flat();
       expect(fired(events)).not.toContain('accord-spray-slow');
     });
+    it('low and slow: an office NAT whose users mistype over a day is not spraying; a sprayer that guesses one password is', () => {
+      const nat = Array.from({ length: 40 }, (_, i) => [
+        fail(at(i * 30), `emp${i}`, '192.0.2.1'),
+        ok(at(i * 30 + 0.2), `emp${i}`, '192.0.2.1'),
+      ]).flat();
+      expect(fired(nat)).toEqual([]);
+      // the same failures without the users then signing in are 40 accounts tried from one address
+      expect(fired(nat.filter((e) => e.outcome === 'failure'))).toContain('accord-spray-slow');
+      const spray = Array.from({ length: 16 }, (_, i) => fail(at(i * 80), `staff${i}`, '203.0.113.50'));
+      const guessed = [...spray, ok(at(3 * 80 + 1), 'staff3', '203.0.113.50')];
+      const d = of(run(guessed), 'accord-spray-slow');
+      expect(d).toHaveLength(1);
+      expect(d[0]!.summary).toMatch(/^15 accounts tried at most 3 times each from 203\.0\.113\.50/);
+    });
     it('a shared NAT address with normal users succeeding (and two typos) is not spraying', () => {
       const events: EngineEvent[] = [];
       for (let i = 0; i < 40; i++) events.push(ok(at(i * 0.2), `emp${i}`, '192.0.2.1'));
       events.push(fail(at(1), 'emp3', '192.0.2.1'), fail(at(2), 'emp9', '192.0.2.1'));
       expect(fired(events)).toEqual([]);
     });
-    it('distributed: 25 accounts, 12 sources, one reason, within an hour', () => {
+    it('distributed: 25 accounts from 12 sources within an hour (more in spray-distributed.test.ts)', () => {
       const events = Array.from({ length: 25 }, (_, i) => fail(at(i * 2), `acct${i}`, `198.18.${i % 12}.1`));
       const d = of(run(events), 'accord-spray-distributed');
       expect(d).toHaveLength(1);
-      expect(d[0]!.groupValues).toEqual({ reason: 'bad_password' });
+      expect(d[0]!.groupValues).toEqual({});
+      expect(d[0]!.evidence).toHaveLength(12); // one event per source
       // the same from two sources is single-source spraying, not distributed
       const two = Array.from({ length: 25 }, (_, i) => fail(at(i * 2), `acct${i}`, `198.18.${i % 2}.1`));
       expect(fired(two)).not.toContain('accord-spray-distributed');

@@ -72,6 +72,27 @@ describe('compileRules refuses bad rules with a precise reason', () => {
       one(corr('type: event_count\nrules: [base]\ntimespan: 5m\ncondition: {gte: 2}\ngroupby: [user]')).path,
     ).toBe('correlation.groupby');
   });
+  it('unless: value_count only, rules that exist and are not counted, an event field counted', () => {
+    const base =
+      'title: base\nid: b\nname: base\ndetection: {s: {outcome: failure}, condition: s}\n---\n' +
+      'title: ok\nid: k\nname: ok\ndetection: {s: {outcome: success}, condition: s}\n---\n';
+    const corr = (body: string) => `${base}title: C\nid: c\ncorrelation:\n${body.replace(/^/gm, '  ')}\n`;
+    const vc = 'type: value_count\nrules: [base]\ntimespan: 1h\ncondition: {gte: 3, field: srcIp}\n';
+    expect(errorsOf(corr(`${vc}unless: [ok]`))).toEqual([]);
+    expect(one(corr(`${vc}unless: [nope]`))).toMatchObject({
+      path: 'correlation.unless[0]',
+      message: 'references unknown rule "nope"',
+    });
+    expect(one(corr(`${vc}unless: [base]`)).message).toMatch(/counted by this correlation/);
+    expect(one(corr(`${vc}unless: [c]`)).message).toMatch(/cannot reference itself/);
+    expect(one(corr(`${vc}unless: []`)).message).toMatch(/ids or names of rules/);
+    expect(
+      one(corr('type: event_count\nrules: [base]\ntimespan: 1h\ncondition: {gte: 3}\nunless: [ok]')).message,
+    ).toMatch(/value_count only/);
+    const aliased =
+      'type: value_count\nrules: [base]\naliases: {who: {base: user}}\ntimespan: 1h\ncondition: {gte: 3, field: who}\nunless: [ok]';
+    expect(one(corr(aliased)).message).toMatch(/not the alias "who"/);
+  });
   it('cycles and dependants of broken rules are dropped, the rest compiles', () => {
     const r = compileRules(
       'title: A\nid: a\ncorrelation: {type: event_count, rules: [b], timespan: 1m, condition: {gte: 1}}\n---\n' +

@@ -56,6 +56,7 @@ const CORRELATION_BODY_KEYS = new Set([
   'max-per-value',
   'min-distinct',
   'min-distance-km',
+  'unless',
 ]);
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const DEFAULT_SIMPLE_GAP = '1h';
@@ -275,6 +276,21 @@ function compileCorrelation(
       }
     }
   }
+  const unless: string[] = [];
+  if (c.unless !== undefined) {
+    const list = Array.isArray(c.unless) ? c.unless : [c.unless];
+    if (type !== 'value_count') {
+      errs.push({ path: 'correlation.unless', message: 'unless applies to value_count only' });
+    } else if (list.length === 0 || !list.every((r) => typeof r === 'string' && r !== '')) {
+      errs.push({ path: 'correlation.unless', message: 'unless lists the ids or names of rules' });
+    } else if (condition?.field !== undefined && !fieldDef(condition.field)) {
+      // The excluding rules' events are read through the counted field itself: no alias for them.
+      errs.push({
+        path: 'correlation.unless',
+        message: `unless needs the counted field to be an event field, not the alias "${condition.field}"`,
+      });
+    } else unless.push(...(list as string[]));
+  }
   const minDistanceKm = c['min-distance-km'] ?? 500;
   if (typeof minDistanceKm !== 'number' || !(minDistanceKm >= 0)) {
     errs.push({ path: 'correlation.min-distance-km', message: 'min-distance-km is a number of kilometres' });
@@ -293,6 +309,7 @@ function compileCorrelation(
     generate: generate === true,
     maxPerValue: maxPerValue as number | null,
     minDistinct,
+    unless,
     minDistanceKm: minDistanceKm as number,
   };
 }

@@ -1,5 +1,13 @@
 import type { CorrelationRule } from './rule.types.ts';
-import { MAX_EVIDENCE, MAX_TEMPORAL, slide, type Group, type Hit, type Win } from './state.ts';
+import {
+  MAX_EVIDENCE,
+  MAX_TEMPORAL,
+  MAX_VALUE_EVIDENCE,
+  slide,
+  type Group,
+  type Hit,
+  type Win,
+} from './state.ts';
 import type { EvidenceRef } from './types.ts';
 import { holds } from './validate.ts';
 
@@ -15,25 +23,43 @@ export interface Start {
   count: number;
   ev: EvidenceRef[];
   detail: string | null;
+  /** value_count: the counted value of each evidence entry */
+  vals?: (string | null)[];
 }
 export interface StepResult {
   holds: boolean;
   metric: number;
   start: Start | null;
+  /** value_count: whether the hit's own value counts now (within max-per-value, not withdrawn) */
+  counted: boolean;
 }
-const result: StepResult = { holds: false, metric: 0, start: null };
-const answer = (holds: boolean, metric: number, start: Start | null = null): StepResult => {
+const result: StepResult = { holds: false, metric: 0, start: null, counted: true };
+const answer = (holds: boolean, metric: number, start: Start | null = null, counted = true): StepResult => {
   result.holds = holds;
   result.metric = metric;
   result.start = start;
+  result.counted = counted;
   return result;
 };
 
+/** Whether a value seen n times in the window counts, withdrawals aside. */
+const inRange = (c: CorrelationRule, n: number): boolean =>
+  n >= 1 && (c.maxPerValue === null || n <= c.maxPerValue);
+
+function ensureCounts(c: CorrelationRule, g: Group): Map<string, number>[] {
+  if (!g.counts) {
+    g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
+    g.small = 0;
+  }
+  return g.counts;
+}
+
+/** Rebuilds the value_count counters from the window and the withdrawals (after an import). */
 export function rebuildCounts(c: CorrelationRule, g: Group): void {
   const w = g.w;
   if (c.type !== 'value_count' || !w) return;
-  g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
-  g.small = 0;
+  g.counts = undefined;
+  ensureCounts(c, g);
   for (let i = w.h; i < w.t.length; i++) countHit(c, g, w.x?.[i] ?? null, w.y?.[i], 1);
 }
 
@@ -54,15 +80,78 @@ function countHit(
 ): void {
   if (v !== null && v !== undefined) {
     const before = bump(g.counts![0]!, v, d);
-    const max = c.maxPerValue;
-    if (max !== null) {
-      // `small`: distinct values seen at least once and at most max-per-value times
-      const after = before + d;
-      if (before >= 1 && before <= max) g.small!--;
-      if (after >= 1 && after <= max) g.small!++;
+    // `small`: the values that count: seen 1..max-per-value times, and not withdrawn
+    if (g.ex === undefined || !g.ex.has(v)) {
+      if (inRange(c, before)) g.small!--;
+      if (inRange(c, before + d)) g.small!++;
     }
   }
   if (y) for (let i = 0; i < y.length; i++) if (y[i] !== null) bump(g.counts![i + 1]!, y[i]!, d);
+}
+
+/**
+ * Withdrawals older than the timespan lapse: their values count again. The queue holds one entry
+ * per withdrawn value, in time order: when an entry comes due but its value was withdrawn again
+ * since, it is put back at that later time instead of lapsing.
+ */
+function lapse(c: CorrelationRule, g: Group, t: number): void {
+  const q = g.exq;
+  if (q === undefined) return;
+  const from = t - c.timespanMs;
+  while (q.h < q.t.length && q.t[q.h]! < from) {
+    const v = q.v[q.h]!;
+    q.h++;
+    const latest = g.ex!.get(v)!;
+    if (latest < from) {
+      g.ex!.delete(v);
+      if (inRange(c, g.counts![0]!.get(v) ?? 0)) g.small!++;
+    } else schedule(q, latest, v);
+  }
+  if (q.h > 1024 && q.h * 2 > q.t.length) {
+    q.t.splice(0, q.h);
+    q.v.splice(0, q.h);
+    q.h = 0;
+  }
+}
+
+/** Puts a withdrawn value in the lapse queue at its place in time order. */
+function schedule(q: NonNullable<Group['exq']>, t: number, v: string): void {
+  let i = q.t.length;
+  if (i === q.h || q.t[i - 1]! <= t) {
+    q.t.push(t);
+    q.v.push(v);
+    return;
+  }
+  let lo = q.h;
+  while (lo < i) {
+    const mid = (lo + i) >>> 1;
+    if (q.t[mid]! <= t) lo = mid + 1;
+    else i = mid;
+  }
+  q.t.splice(lo, 0, t);
+  q.v.splice(lo, 0, v);
+}
+
+/** The lapse queue of restored withdrawals (one entry per value, in time order). */
+export function lapseQueue(ex: Map<string, number>): NonNullable<Group['exq']> {
+  const order = [...ex].sort((a, b) => a[1] - b[1]);
+  return { t: order.map((p) => p[1]), v: order.map((p) => p[0]), h: 0 };
+}
+
+/**
+ * value_count `unless`: an event of an excluding rule withdraws its value of the counted field from
+ * the count, from a timespan before it to a timespan after it.
+ */
+export function withdraw(c: CorrelationRule, g: Group, v: string, t: number): void {
+  const counts = ensureCounts(c, g);
+  lapse(c, g, t);
+  const ex = g.ex ?? (g.ex = new Map());
+  const prev = ex.get(v);
+  if (prev === undefined) {
+    if (inRange(c, counts[0]!.get(v) ?? 0)) g.small!--;
+    ex.set(v, t);
+    schedule(g.exq ?? (g.exq = { t: [], v: [], h: 0 }), t, v);
+  } else if (t > prev) ex.set(v, t);
 }
 
 /** The window's events as the start of an alert episode. */
@@ -71,9 +160,39 @@ export function startOfWindow(g: Group): Start {
   const h = w.h;
   const ev: EvidenceRef[] = [];
   for (let i = h; i < w.t.length && ev.length < MAX_EVIDENCE; i++) {
+    // an event standing for several occurrences fills consecutive slots: it is evidence once
+    if (i > h && w.p[i] === w.p[i - 1] && w.b[i] === w.b[i - 1]) continue;
     ev.push({ batchId: w.b[i]!, batchPos: w.p[i]!, time: w.s[i]! });
   }
   return { first: w.t[h]!, count: w.t.length - h, ev, detail: null };
+}
+
+/**
+ * The start of a value_count episode: the window's events whose value counts, and as evidence the
+ * first of them per value (the events that make the condition hold).
+ */
+export function startOfValues(c: CorrelationRule, g: Group, t: number): Start {
+  const w = g.w!;
+  const x = w.x!;
+  const counts = g.counts![0]!;
+  const ex = g.ex;
+  const seen = new Set<string>();
+  const ev: EvidenceRef[] = [];
+  const vals: string[] = [];
+  let first = t;
+  let count = 0;
+  for (let i = w.h; i < w.t.length; i++) {
+    const v = x[i];
+    if (v === null || v === undefined || ex?.has(v) || !inRange(c, counts.get(v) ?? 0)) continue;
+    if (count++ === 0) first = w.t[i]!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    if (ev.length < MAX_VALUE_EVIDENCE) {
+      ev.push({ batchId: w.b[i]!, batchPos: w.p[i]!, time: w.s[i]! });
+      vals.push(v);
+    }
+  }
+  return { first, count, ev, detail: null, vals };
 }
 
 function eventCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
@@ -87,19 +206,20 @@ let dropG: Group | null = null;
 const dropValue = (w: Win, i: number): void => countHit(dropC!, dropG!, w.x![i], w.y?.[i], -1);
 
 function valueCount(c: CorrelationRule, g: Group, hit: Hit): StepResult {
-  if (!g.counts) {
-    g.counts = Array.from({ length: 1 + Object.keys(c.minDistinct).length }, () => new Map<string, number>());
-    g.small = 0;
-  }
+  const counts = ensureCounts(c, g);
+  lapse(c, g, hit.t);
   countHit(c, g, hit.x, hit.y, 1);
   dropC = c;
   dropG = g;
   slide(g, hit, hit.t - c.timespanMs, dropValue);
-  const metric = c.maxPerValue !== null ? g.small! : g.counts[0]!.size;
+  const metric = g.small!;
   let ok = holds(c.condition, metric);
   let k = 1;
-  for (const f in c.minDistinct) if (g.counts[k++]!.size < c.minDistinct[f]!) ok = false;
-  return answer(ok, metric);
+  for (const f in c.minDistinct) if (counts[k++]!.size < c.minDistinct[f]!) ok = false;
+  const v = hit.x;
+  const counted =
+    v !== null && v !== undefined && !(g.ex?.has(v) ?? false) && inRange(c, counts[0]!.get(v) ?? 0);
+  return answer(ok, metric, null, counted);
 }
 
 function temporal(c: CorrelationRule, g: Group, hit: Hit, pos: number): StepResult {

@@ -151,6 +151,7 @@ describe('history equals streaming', () => {
     for (const id of [
       'accord-brute-force',
       'accord-spray-fast',
+      'accord-spray-distributed',
       'accord-success-after-burst',
       'accord-mfa-fatigue',
       'accord-impossible-travel',

@@ -1,5 +1,14 @@
 import { canonicalJson } from '../../../platform/canonical-json.ts';
-import { rebuildCounts, startOfWindow, step, type Start } from './correlate.ts';
+import {
+  lapseQueue,
+  rebuildCounts,
+  startOfValues,
+  startOfWindow,
+  step,
+  withdraw,
+  type Start,
+} from './correlate.ts';
+import { dropValue, growValues } from './value-episode.ts';
 import { groupText, type Getter } from './fields.ts';
 import type { CompileError, CompiledRule, RuleOverrides } from './rule.types.ts';
 import { linkRules, type Feed, type RuleSet, type SimplePlan } from './ruleset.ts';
@@ -7,6 +16,7 @@ import { scopeOf, type Scope } from './scope.ts';
 import {
   DEFAULT_MAX_GROUPS,
   MAX_EVIDENCE,
+  MAX_VALUE_EVIDENCE,
   deserialise,
   newOrgState,
   serialise,
@@ -36,6 +46,8 @@ export interface Engine {
 }
 
 const SWEEP_EVERY_MS = 60_000;
+/** Occurrences one event can stand for (a syslog `message repeated N times` line), at most. */
+export const MAX_OCCURRENCES = 1000;
 const NUL = '\u0001';
 const NO_REF: EvidenceRef = { batchId: '', batchPos: 0, time: '' };
 const countHit: Hit = { t: 0, r: NO_REF };
@@ -86,7 +98,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const ep = g.ep!;
       const values: Record<string, string | null> = {};
       rule.groupBy.forEach((f, i) => (values[f] = g.v[i] ?? null));
-      out.push({
+      const d: Detection = {
         ruleId: rule.id,
         ruleTitle: rule.title,
         level: rule.level,
@@ -98,7 +110,12 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         eventCount: ep.count,
         evidence: ep.ev.slice(),
         summary: summarise(rule, ep, values),
-      });
+      };
+      if (ep.rx !== undefined) {
+        if (ep.rx.length > 0) d.retracted = ep.rx;
+        ep.rx = undefined;
+      }
+      out.push(d);
     };
 
     /** The rule's group for these group-by values; created (within the cap) when new. */
@@ -112,7 +129,8 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       let groups = state.groups.get(rule.id);
       if (!groups) state.groups.set(rule.id, (groups = new Map()));
       let key: string;
-      if (getters.length === 1) {
+      if (getters.length === 0) key = '';
+      else if (getters.length === 1) {
         const v = getters[0]!(e, scope);
         // null is NUL; a text starting with NUL gets one more, so no value can look like another
         key = v === null ? NUL : typeof v !== 'string' ? String(v) : v.charCodeAt(0) === 1 ? NUL + v : v;
@@ -151,10 +169,17 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       }
     };
 
-    /** Counts an event into the group's live episode. */
-    const extend = (rule: CompiledRule, g: Group, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    /** Counts an event (standing for `w` occurrences) into the group's live episode. */
+    const extend = (
+      rule: CompiledRule,
+      g: Group,
+      e: EngineEvent,
+      t: number,
+      ref: EvidenceRef,
+      w: number,
+    ): void => {
       const ep = g.ep!;
-      ep.count++;
+      ep.count += w;
       if (t >= ep.last) {
         ep.last = t;
         ep.lastIso = e.time;
@@ -177,14 +202,34 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         last: t,
         lastIso: e.time,
         count: start.count,
-        ev: start.ev.slice(0, MAX_EVIDENCE),
+        ev: start.ev.slice(0, start.vals ? MAX_VALUE_EVIDENCE : MAX_EVIDENCE),
         metric,
         detail: start.detail,
       };
+      if (start.vals) g.ep.vals = start.vals;
       dirty.set(g, rule);
     };
 
-    const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    /**
+     * value_count `unless`: the value stops counting, and leaves the live episode's evidence. Only
+     * a group with events in its window keeps a withdrawal: withdrawing events (every successful
+     * sign-in, say) create no groups, which would crowd out the groups that count.
+     */
+    const withdrawHit = (f: Feed, e: EngineEvent, t: number): void => {
+      const c = f.c;
+      const v = groupText(f.count!(e, scope));
+      if (v === null) return;
+      const g = groupOf(c, f.group, e, t, false);
+      const w = g?.w;
+      if (!g || !w || w.t.length === w.h || w.t[w.t.length - 1]! < t - c.timespanMs) return;
+      if (t > g.last) g.last = t;
+      withdraw(c, g, v, t);
+      if (g.ep !== null && dropValue(g.ep, v, g.counts?.[0]!.get(v) ?? 0)) dirty.set(g, c);
+    };
+
+    /** One event (standing for `w` occurrences) of a rule the correlation reads. */
+    const feed = (f: Feed, e: EngineEvent, t: number, ref: EvidenceRef, w: number): void => {
+      if (f.exclude) return withdrawHit(f, e, t);
       const c = f.c;
       // A hit that cannot start anything needs no group: a later step of an ordered chain, or a
       // sign-in without coordinates for impossible travel.
@@ -206,28 +251,39 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
         hit.x = groupText(f.count(e, scope));
         hit.y = f.extra.length > 0 ? f.extra.map((get) => groupText(get(e, scope))) : undefined;
       } else hit = { t, r: ref };
-      const r = step(c, g, hit, f.pos, e.geo);
+      // The window types count every occurrence; the chain and pair types see the event once.
+      let r = step(c, g, hit, f.pos, e.geo);
+      if (w > 1 && (c.type === 'event_count' || c.type === 'value_count'))
+        for (let k = 1; k < w; k++) r = step(c, g, hit, f.pos, e.geo);
       if (t > g.last) g.last = t;
       const holdsNow = r.holds;
-      if (f.generates) {
+      if (f.generates && c.type === 'value_count') {
+        expire(c, g, t);
+        if (holdsNow) {
+          if (g.ep !== null) {
+            growValues(g.ep, t, e.time, r.metric, r.counted, hit.x, ref, w);
+            dirty.set(g, c);
+          } else begin(c, g, e, t, r.metric, startOfValues(c, g, t));
+        }
+      } else if (f.generates) {
         expire(c, g, t);
         if (g.ep !== null) {
-          extend(c, g, e, t, ref);
+          extend(c, g, e, t, ref, w);
           if (holdsNow) {
             g.ep.metric = Math.max(g.ep.metric, r.metric);
             if (r.start?.detail) g.ep.detail = r.start.detail;
           }
         } else if (holdsNow) begin(c, g, e, t, r.metric, r.start ?? startOfWindow(g));
       }
-      if (holdsNow) for (const f2 of f.next) feed(f2, e, t, ref);
+      if (holdsNow) for (const f2 of f.next) feed(f2, e, t, ref, 1);
     };
 
-    const hitSimple = (p: SimplePlan, e: EngineEvent, t: number, ref: EvidenceRef): void => {
+    const hitSimple = (p: SimplePlan, e: EngineEvent, t: number, ref: EvidenceRef, w: number): void => {
       const g = groupOf(p.r, p.group, e, t)!;
       if (t > g.last) g.last = t;
       expire(p.r, g, t);
-      if (g.ep !== null) extend(p.r, g, e, t, ref);
-      else begin(p.r, g, e, t, 1, { first: t, count: 1, ev: [ref], detail: null });
+      if (g.ep !== null) extend(p.r, g, e, t, ref, w);
+      else begin(p.r, g, e, t, 1, { first: t, count: w, ev: [ref], detail: null });
     };
 
     const events = sorted(batch);
@@ -236,6 +292,7 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const candidates = set.simpleFor(e.class, e.outcome);
       let t = -1;
       let ref: EvidenceRef | null = null;
+      let w = 1;
       for (let j = 0; j < candidates.length; j++) {
         const p = candidates[j]!;
         if (!p.r.match(e, scope)) continue;
@@ -244,9 +301,11 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
           if (Number.isNaN(t)) break; // not an instant: nothing can be placed in a window
           if (t > state.watermark) state.watermark = t;
           ref = { batchId: e.batchId, batchPos: e.batchPos, time: e.time };
+          const n = e.occurrences;
+          if (n !== undefined && n > 1) w = Math.min(Math.floor(n), MAX_OCCURRENCES);
         }
-        if (p.generates) hitSimple(p, e, t, ref);
-        for (let k = 0; k < p.feeds.length; k++) feed(p.feeds[k]!, e, t, ref);
+        if (p.generates) hitSimple(p, e, t, ref, w);
+        for (let k = 0; k < p.feeds.length; k++) feed(p.feeds[k]!, e, t, ref, w);
       }
     }
     for (const [g, rule] of dirty) emit(rule, g);
@@ -264,7 +323,9 @@ export function createEngine(rules: readonly CompiledRule[], opts: EngineOptions
       const set = ruleSetOf(orgId);
       const st = deserialise(json, typeIn(set), (id, g) => {
         const r = set.byId.get(id);
-        if (r?.kind === 'correlation') rebuildCounts(r, g);
+        if (r?.kind !== 'correlation') return;
+        if (g.ex) g.exq = lapseQueue(g.ex);
+        rebuildCounts(r, g);
       });
       states.set(orgId, st);
     },

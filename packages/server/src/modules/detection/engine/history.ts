@@ -7,13 +7,16 @@ const CHUNK = 50_000;
 
 /**
  * The alert view of a detection stream: one detection per episode (organisation, rule, group and
- * first-seen), the latest update winning. Streaming a range in any batch split and running it as
+ * first-seen), the latest update winning (without `retracted`: the latest evidence is final). Streaming a range in any batch split and running it as
  * history collapse to the same list.
  */
 export function collapseDetections(detections: Iterable<Detection>): Detection[] {
   const byEpisode = new Map<string, Detection>();
-  for (const d of detections)
-    byEpisode.set(`${d.orgId}\u0000${d.ruleId}\u0000${d.groupKey}\u0000${d.firstSeen}`, d);
+  for (const d of detections) {
+    // The latest state already leaves out what an episode withdrew along the way.
+    const { retracted: _withdrawn, ...latest } = d;
+    byEpisode.set(`${d.orgId}\u0000${d.ruleId}\u0000${d.groupKey}\u0000${d.firstSeen}`, latest);
+  }
   return [...byEpisode.values()].sort(
     (a, b) =>
       (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0) ||

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dataset } from '../../../../test/support/datasets.ts';
 import { toEventRow } from '../../telemetry/event-row.ts';
+import { toEngineEvent } from '../engine-port.ts';
 import { linuxSyslogParser } from '../../telemetry/parsers/linux-syslog.parser.ts';
 import { compileBuiltinRules } from './builtin.ts';
 import { runHistory } from './history.ts';
@@ -19,20 +20,19 @@ function engineEvents(): EngineEvent[] {
   return lines.map((line, i) => {
     const r = linuxSyslogParser.parse(line, ctx);
     if (!r.ok) throw new Error(`line ${i + 1}: ${r.error}`);
-    const row = toEventRow(r.event, line);
-    return { ...row, orgId: 'labsz', sourceId: 'sshd', batchId: 'loghub', batchPos: i };
+    return toEngineEvent('labsz', 'sshd', 'loghub', i, toEventRow(r.event, line));
   });
 }
 
-/** Failed password attempts straight from the text: time, user, source. */
+/** Failed password attempts straight from the text: time, user, source, and how many (a repeat line stands for N). */
 const FAILED_RE =
-  /^Dec (\d+) (\d\d):(\d\d):(\d\d) \S+ sshd\[\d+\]: (?:message repeated \d+ times: \[ )?Failed (\S+) for (invalid user )?(.+?) from (\S+) port/;
+  /^Dec (\d+) (\d\d):(\d\d):(\d\d) \S+ sshd\[\d+\]: (?:message repeated (\d+) times: \[ )?Failed (\S+) for (invalid user )?(.+?) from (\S+) port/;
 const MONTHS_DEC = 11;
 const raw = lines.flatMap((l) => {
   const m = FAILED_RE.exec(l);
-  if (!m || (m[5] !== 'password' && m[6] === undefined)) return [];
+  if (!m || (m[6] !== 'password' && m[7] === undefined)) return [];
   const t = Date.UTC(2015, MONTHS_DEC, +m[1]!, +m[2]!, +m[3]!, +m[4]!);
-  return [{ t, user: m[7]!, ip: m[8]! }];
+  return [{ t, user: m[8]!, ip: m[9]!, n: m[5] ? +m[5] : 1 }];
 });
 
 /** Keys for which some window [t - span, t] holds at least `min` failures (or distinct users). */
@@ -48,7 +48,8 @@ function truth(
   for (const [k, list] of by) {
     const found = list.some((f) => {
       const inWin = list.filter((g) => g.t <= f.t && g.t >= f.t - spanMin * 60_000);
-      return (distinctUsers ? new Set(inWin.map((g) => g.user)).size : inWin.length) >= min;
+      const count = inWin.reduce((k, g) => k + g.n, 0);
+      return (distinctUsers ? new Set(inWin.map((g) => g.user)).size : count) >= min;
     });
     if (found) hits.push(k);
   }
@@ -62,6 +63,7 @@ describe('built-in rules on the loghub OpenSSH sample', async () => {
 
   it('reads the failures from the raw lines', () => {
     expect(raw.length).toBeGreaterThan(500);
+    expect(raw.filter((f) => f.n > 1).length).toBeGreaterThan(0); // `message repeated N times` lines
   });
 
   it('finds every source with a burst of failures, and only those', () => {
@@ -88,6 +90,7 @@ describe('built-in rules on the loghub OpenSSH sample', async () => {
     const d = detections.filter(
       (x) => x.ruleId === 'accord-source-failure-burst' && x.groupValues.srcIp === '183.62.140.253',
     );
-    expect(d.reduce((n, x) => n + x.eventCount, 0)).toBe(raw.filter((f) => f.ip === '183.62.140.253').length);
+    const attempts = raw.filter((f) => f.ip === '183.62.140.253').reduce((n, f) => n + f.n, 0);
+    expect(d.reduce((n, x) => n + x.eventCount, 0)).toBe(attempts);
   });
 });

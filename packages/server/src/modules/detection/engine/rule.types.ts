@@ -67,6 +67,12 @@ export interface CorrelationRule extends RuleBase {
   maxPerValue: number | null;
   /** value_count extension: other fields that must also reach a number of distinct values */
   minDistinct: Record<string, number>;
+  /**
+   * value_count extension: rule ids whose events (or, for correlations, the moments they held)
+   * withdraw their value of the counted field from the count for a timespan, e.g. a source that
+   * also signs in successfully or that a per-source rule has flagged
+   */
+  unless: string[];
   /** impossible_travel extension: hops shorter than this are ignored (geolocation noise) */
   minDistanceKm: number;
 }

@@ -13,6 +13,8 @@ export interface Feed {
   generates: boolean;
   /** the correlations this one feeds in turn */
   next: Feed[];
+  /** value_count `unless`: the event withdraws its value of the counted field instead of counting */
+  exclude: boolean;
 }
 
 export interface SimplePlan {
@@ -57,7 +59,10 @@ export function linkRules(rules: readonly CompiledRule[]): RuleSet {
     if (needed.has(id)) return;
     needed.add(id);
     const r = byId.get(id);
-    if (r?.kind === 'correlation') r.rules.forEach(need);
+    if (r?.kind === 'correlation') {
+      r.rules.forEach(need);
+      r.unless.forEach(need);
+    }
   };
   for (const r of rules) if (generates.has(r.id) || (r.kind === 'correlation' && r.enabled)) need(r.id);
 
@@ -78,6 +83,19 @@ export function linkRules(rules: readonly CompiledRule[]): RuleSet {
         extra: Object.keys(c.minDistinct).map((f) => getter(c, fromId, f)),
         generates: generates.has(c.id),
         next: feedsOf(c.id),
+        exclude: false,
+      });
+    }
+    for (const fromId of new Set(c.unless)) {
+      feedsOf(fromId).push({
+        c,
+        pos: -1,
+        group: c.groupBy.map((f) => fieldDef(f)!.get),
+        count: fieldDef(c.condition.field!)!.get,
+        extra: [],
+        generates: generates.has(c.id),
+        next: [],
+        exclude: true,
       });
     }
   }

@@ -1,7 +1,7 @@
 import type { EngineEvent } from './types.ts';
 import { compareEvents } from './evaluator.ts';
 
-/** A seeded generator of a busy tenant's day: normal sign-ins and a mix of attacks. */
+/** A seeded generator of a busy tenant's day: normal sign-ins and a mix of attacks (distributed sprays too). */
 export function generateScenario(n: number, seed = 42, orgIds = ['org-a', 'org-b']): EngineEvent[] {
   let x = seed >>> 0 || 1;
   const rnd = (): number => {
@@ -115,6 +115,23 @@ export function generateScenario(n: number, seed = 42, orgIds = ['org-a', 'org-b
       push(t + rnd() * 3_600_000, { user: acct, srcIp: '10.9.9.9' });
     } else {
       push(t, { class: 'other', activity: 'connection_closed', outcome: 'unknown', srcIp: '10.1.1.1' });
+    }
+  }
+  // Two distributed sprays per tenant: 30 sources, two or three accounts each, within 50 minutes.
+  for (const orgId of orgIds) {
+    for (let c = 0; c < 2; c++) {
+      const from = base + (0.2 + c * 0.5 + rnd() * 0.2) * span;
+      for (let s = 0; s < 30; s++) {
+        for (let k = 0; k < 2 + (s % 2); k++) {
+          push(from + rnd() * 3_000_000, {
+            orgId,
+            user: `staff${Math.floor(rnd() * 5000)}`,
+            srcIp: `198.18.${c}.${s + 1}`,
+            outcome: 'failure',
+            reason: 'bad_password',
+          });
+        }
+      }
     }
   }
   out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));

@@ -2,6 +2,11 @@ import type { EvidenceRef } from './types.ts';
 
 /** Evidence kept per alert episode (oldest first). */
 export const MAX_EVIDENCE = 50;
+/**
+ * Evidence kept per value_count episode, one event per counted value (e.g. one per source of a
+ * distributed spray): enough to name every source of a large campaign.
+ */
+export const MAX_VALUE_EVIDENCE = 200;
 /** Distinct groups kept per rule and tenant; beyond it the oldest group is dropped (and counted). */
 export const DEFAULT_MAX_GROUPS = 10_000;
 /** Events kept per sliding window (thresholds are capped at this, see validate.ts). */
@@ -29,6 +34,10 @@ export interface Episode {
   /** the last measured value: distinct values, matched rules, speed in km/h */
   metric: number;
   detail: string | null;
+  /** value_count: the counted value each evidence entry stands for (one entry per value) */
+  vals?: (string | null)[];
+  /** evidence withdrawn since the episode was last reported (reported once, never serialised) */
+  rx?: EvidenceRef[] | undefined;
 }
 
 export interface Group {
@@ -44,7 +53,12 @@ export interface Group {
   p?: { t: number; lat: number; lon: number; place: string; r: EvidenceRef };
   /** value_count counters, rebuilt from the window on import (never serialised) */
   counts?: Map<string, number>[];
+  /** value_count: how many counted values qualify (within max-per-value, not withdrawn) */
   small?: number;
+  /** value_count `unless`: the latest withdrawal time per value of the counted field */
+  ex?: Map<string, number>;
+  /** one entry per withdrawn value in time order, so that they lapse (rebuilt on import) */
+  exq?: { t: number[]; v: string[]; h: number };
 }
 
 export interface OrgState {
@@ -126,6 +140,8 @@ interface SerialGroup {
   m?: Hit[][];
   s?: (number | null)[];
   p?: Group['p'];
+  /** value_count `unless`: [value, latest withdrawal time] */
+  x?: [string, number][];
 }
 export interface SerialState {
   version: 1;
@@ -152,6 +168,7 @@ export function serialise(st: OrgState, typeOf: (ruleId: string) => string | nul
       if (g.m) sg.m = g.m;
       if (g.s) sg.s = g.s;
       if (g.p) sg.p = g.p;
+      if (g.ex && g.ex.size > 0) sg.x = [...g.ex];
       list.push(sg);
     }
     rules[id] = { type, groups: list };
@@ -188,6 +205,19 @@ export function deserialise(
         throw new StateError(`detection state of rule "${id}" has a malformed group`);
       }
       const g: Group = { v: sg.v, last: sg.last, ep: sg.ep ?? null };
+      const vals = g.ep?.vals;
+      if (vals !== undefined && (!Array.isArray(vals) || vals.length !== g.ep!.ev?.length)) {
+        throw new StateError(`detection state of rule "${id}" has malformed evidence values`);
+      }
+      if (sg.x !== undefined) {
+        if (
+          !Array.isArray(sg.x) ||
+          !sg.x.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number')
+        ) {
+          throw new StateError(`detection state of rule "${id}" has malformed withdrawals`);
+        }
+        g.ex = new Map(sg.x);
+      }
       if (sg.w) {
         const w = sg.w;
         const n = Array.isArray(w.t) ? w.t.length : -1;

@@ -1,5 +1,5 @@
 import type { CompiledRule } from './rule.types.ts';
-import type { Episode } from './state.ts';
+import { MAX_VALUE_EVIDENCE, type Episode } from './state.ts';
 
 const PLACEHOLDER_RE = /\{([A-Za-z.]+)\}/g;
 const BUILT_IN = new Set(['count', 'distinct', 'duration', 'title', 'speed', 'detail']);
@@ -22,9 +22,15 @@ export function duration(ms: number): string {
 
 /** One human line for an alert episode. */
 export function summarise(rule: CompiledRule, ep: Episode, values: Record<string, string | null>): string {
+  // value_count: the values the episode names (one evidence event each), else the peak count
+  const distinct = ep.vals
+    ? ep.vals.length >= MAX_VALUE_EVIDENCE
+      ? `${MAX_VALUE_EVIDENCE}+`
+      : String(ep.vals.length)
+    : String(ep.metric);
   const vars: Record<string, string> = {
     count: String(ep.count),
-    distinct: String(ep.metric),
+    distinct,
     duration: duration(ep.last - ep.first),
     title: rule.title,
     speed: String(ep.metric),

@@ -32,6 +32,11 @@ export interface EngineEvent {
   signature?: string | null;
   signatureId?: string | null;
   severity?: string | null;
+  /**
+   * How many occurrences the record stands for (a syslog `message repeated N times: [...]` line);
+   * absent means 1. Windows and counts take each occurrence, evidence the event once.
+   */
+  occurrences?: number;
 }
 export interface EvidenceRef {
   batchId: string;
@@ -50,8 +55,13 @@ export interface Detection {
   firstSeen: string;
   lastSeen: string;
   eventCount: number;
-  evidence: EvidenceRef[]; // capped at 50, oldest first
+  evidence: EvidenceRef[]; // capped at 50 (value_count: one per counted value, up to 200), oldest first
   summary: string; // one human line, e.g. "42 failed sign-ins for root from 203.0.113.9 in 4 min"
+  /**
+   * Evidence the episode withdrew since it was last reported (value_count `unless`: e.g. a source
+   * that has since signed in successfully). Absent when none; the alert drops these events.
+   */
+  retracted?: EvidenceRef[];
 }
 /** Per-agreement inputs some rules need (approved RMM tools, maintenance windows, MSP networks). */
 export interface TenantContext {

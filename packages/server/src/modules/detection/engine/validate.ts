@@ -127,6 +127,31 @@ export function linkCorrelations(
       continue;
     }
     c.rules = ids;
+    const unlessIds: string[] = [];
+    c.unless.forEach((ref, i) => {
+      const t = byRef.get(ref);
+      if (!t) report(c, `correlation.unless[${i}]`, `references unknown rule "${ref}"`);
+      else if (t === c) report(c, `correlation.unless[${i}]`, 'a correlation cannot reference itself');
+      else if (ids.includes(t.id))
+        report(
+          c,
+          `correlation.unless[${i}]`,
+          `"${ref}" is counted by this correlation: it cannot also withdraw`,
+        );
+      else unlessIds.push(t.id);
+    });
+    if (unlessIds.length !== c.unless.length) {
+      dropped.add(c);
+      continue;
+    }
+    c.unless = unlessIds;
+    // The excluding rules' events are grouped like the counted ones, through the same field names.
+    const aliased = c.unless.length > 0 ? c.groupBy.find((f) => !fieldDef(f)) : undefined;
+    if (aliased !== undefined) {
+      report(c, 'correlation.unless', `unless needs group-by fields that are event fields, not "${aliased}"`);
+      dropped.add(c);
+      continue;
+    }
     for (const [alias, per] of Object.entries(c.aliases)) {
       const resolved: Record<string, string> = {};
       for (const [ref, field] of Object.entries(per)) {
@@ -152,7 +177,7 @@ export function linkCorrelations(
     if (r.kind !== 'correlation' || done.has(r.id)) return false;
     if (onPath.has(r.id)) return true;
     onPath.add(r.id);
-    const cyc = r.rules.some((id) => {
+    const cyc = [...r.rules, ...r.unless].some((id) => {
       const t = byRef.get(id);
       return t !== undefined && visit(t);
     });
@@ -171,7 +196,7 @@ export function linkCorrelations(
     changed = false;
     for (const c of corr) {
       if (dropped.has(c)) continue;
-      const bad = c.rules.find((id) => dropped.has(byRef.get(id)!));
+      const bad = [...c.rules, ...c.unless].find((id) => dropped.has(byRef.get(id)!));
       if (bad !== undefined) {
         report(c, 'correlation.rules', `references rule "${bad}", which did not compile`);
         dropped.add(c);

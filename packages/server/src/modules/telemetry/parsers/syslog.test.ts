@@ -198,6 +198,38 @@ describe('year inference for classic timestamps', () => {
   });
 });
 
+describe('consecutive lines (the last timestamp, instant and host are reused)', () => {
+  it('a repeated timestamp reads as it did, unless the context or what follows it differs', () => {
+    const dec = ctx('2016-12-31T10:00:00Z');
+    const line = (stamp: string) => `${stamp} host sshd[1]: hello`;
+    expect(ok(parseSyslog(line('Dec 31 09:00:00'), dec)).time).toBe('2016-12-31T09:00:00.000Z');
+    expect(ok(parseSyslog(line('Dec 31 09:00:00'), dec)).time).toBe('2016-12-31T09:00:00.000Z');
+    // the same text received in another year, or in another zone, is another instant
+    expect(ok(parseSyslog(line('Dec 31 09:00:00'), JAN_2017)).time).toBe('2016-12-31T09:00:00.000Z');
+    expect(ok(parseSyslog(line('Dec 31 09:00:00'), ctx('2019-06-01T00:00:00Z'))).time).toBe(
+      '2018-12-31T09:00:00.000Z',
+    );
+    expect(ok(parseSyslog(line('Dec 31 09:00:00'), ctx('2019-06-01T00:00:00Z', 120))).time).toBe(
+      '2018-12-31T07:00:00.000Z',
+    );
+    // a longer timestamp starting with the same text is read in full
+    expect(ok(parseSyslog(line('Dec 31 09:00:00.250'), ctx('2019-06-01T00:00:00Z', 120))).time).toBe(
+      '2018-12-31T07:00:00.250Z',
+    );
+    expect(err(parseSyslog('Dec 31 09:00:00.25x host sshd[1]: hi', dec))).toMatch(/timestamp/);
+    expect(ok(parseSyslog('Dec 31 09:00:00 other sshd[1]: hi', dec)).host).toBe('other');
+    expect(ok(parseSyslog('Dec 31 09:00:00 sshd[1]: no host', dec)).host).toBeNull();
+  });
+  it('formats instants exactly as Date#toISOString, within a second and across seconds', () => {
+    const base = Date.UTC(2024, 1, 29, 23, 59, 58);
+    for (const ms of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 2000, 2500]) {
+      const t = new Date(base + ms);
+      const stamp = `${t.toUTCString().slice(8, 11)} ${t.getUTCDate()} ${t.toISOString().slice(11, 23)}`;
+      expect(ok(parseSyslog(`${stamp} h app: m`, ctx('2024-03-01T00:00:00Z'))).time).toBe(t.toISOString());
+    }
+  });
+});
+
 describe('parseSyslog: RFC 5424', () => {
   const BOM = '\uFEFF';
 

@@ -165,10 +165,27 @@ function isoInstant(
   return Date.UTC(y, mo - 1, d, h, mi, s, fractionMs(frac)) - offsetMin * 60_000;
 }
 
-function toIso(t: number): string {
+// The last instant formatted, and the ISO text of its second up to the fraction: consecutive log
+// lines mostly share their second, so formatting costs a string concatenation (or nothing).
+let isoLastT = NaN;
+let isoLast = '';
+let isoSec = NaN;
+let isoSecPrefix = '';
+
+/** Date#toISOString's text of an instant (the same bytes), or '' when ISO-8601 cannot write it. */
+export function toIso(t: number): string {
+  if (t === isoLastT) return isoLast;
   // Years before 0 or after 9999 cannot be written as ISO-8601 without extension.
   if (!(t >= -62_167_219_200_000 && t <= 253_402_300_799_999)) return '';
-  return new Date(t).toISOString();
+  const sec = Math.floor(t / 1000);
+  if (sec !== isoSec) {
+    isoSecPrefix = new Date(sec * 1000).toISOString().slice(0, 20); // YYYY-MM-DDTHH:MM:SS.
+    isoSec = sec;
+  }
+  const ms = t - sec * 1000;
+  isoLast = isoSecPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + ms + 'Z';
+  isoLastT = t;
+  return isoLast;
 }
 
 /**
@@ -214,9 +231,28 @@ export function parseSyslog(line: string, ctx: ParseContext): SyslogParseResult 
   return result;
 }
 
+// The last classic timestamp read (its text, the context it was read in, and what it gave):
+// consecutive lines mostly share their second, and then share all of it.
+let stampText = '';
+let stampRef = NaN;
+let stampOffset = NaN;
+let stampIso = '';
+
 function parse3164(line: string, p: number, ctx: ParseContext): SyslogParseResult {
   let t: number;
   let i: number;
+  let time: string;
+  // The same text (followed by the same boundary the expression requires) reads the same way.
+  const end = p + stampText.length;
+  if (
+    stampText !== '' &&
+    line.startsWith(stampText, p) &&
+    (end === line.length || line.charCodeAt(end) === 32) &&
+    ctx.receivedAt.getTime() === stampRef &&
+    (ctx.utcOffsetMinutes ?? 0) === stampOffset
+  ) {
+    return parse3164Rest(line, end, stampIso);
+  }
   BSD_TS_RE.lastIndex = p;
   const b = BSD_TS_RE.exec(line);
   if (b !== null) {
@@ -248,6 +284,13 @@ function parse3164(line: string, p: number, ctx: ParseContext): SyslogParseResul
       }
       t = r;
     }
+    time = toIso(t);
+    if (time !== '') {
+      stampText = b[0];
+      stampRef = ctx.receivedAt.getTime();
+      stampOffset = ctx.utcOffsetMinutes ?? 0;
+      stampIso = time;
+    }
   } else {
     ISO_TS_RE.lastIndex = p;
     const m = ISO_TS_RE.exec(line);
@@ -266,8 +309,15 @@ function parse3164(line: string, p: number, ctx: ParseContext): SyslogParseResul
     const r = isoInstant(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, m[7], m[8], ctx);
     if (typeof r === 'string') return fail(r);
     t = r;
+    time = toIso(t);
   }
-  const time = toIso(t);
+  return parse3164Rest(line, i, time);
+}
+
+let lastHost = '';
+
+/** An RFC 3164 line after its timestamp (read up to `i`): hostname, tag and message. */
+function parse3164Rest(line: string, i: number, time: string): SyslogParseResult {
   if (time === '') return fail('impossible date: out of range');
 
   const len = line.length;
@@ -276,7 +326,11 @@ function parse3164(line: string, p: number, ctx: ParseContext): SyslogParseResul
   while (line.charCodeAt(i) === 32) i++;
   const hostEnd = line.indexOf(' ', i);
   if (hostEnd === -1) return fail(`truncated: no message after "${line.slice(i, i + 64)}"`);
-  let host: string | null = line.slice(i, hostEnd);
+  // Lines of one stream mostly share their host: the same text is not copied again.
+  let host: string | null =
+    hostEnd - i === lastHost.length && line.startsWith(lastHost, i)
+      ? lastHost
+      : (lastHost = line.slice(i, hostEnd));
   let tagStart: number;
   if (host.charCodeAt(host.length - 1) === 58 /* : */) {
     // No HOSTNAME: the first token is the TAG (`Dec 10 06:55:46 sshd[1]: msg`).
