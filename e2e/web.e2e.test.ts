@@ -38,7 +38,9 @@ describe('web application in Chromium', () => {
 
   beforeAll(async () => {
     await ensureBuilt({ quiet: true });
-    srv = await startTestServer(dbTargets()[0]!);
+    // The demo's week of logs makes closing the embedded store slow: a longer grace than the
+    // default 10 s keeps the server from exiting the test process while it closes.
+    srv = await startTestServer(dbTargets()[0]!, { shutdownGraceSeconds: 300 });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-web-e2e-'));
     srv.rt.config.dataDir = dataDir;
     people = (await seedDemo(srv.rt)).users.map((u) => ({ ...u, lastStep: 0 }));
