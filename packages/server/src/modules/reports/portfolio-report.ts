@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { Status } from './report-data.ts';
-import { STATUS_COLOUR } from './report-html.ts';
+import { esc, STATUS_COLOUR } from './report-html.ts';
 
 /** The MSP's portfolio report: every customer agreement with its controls met, worst first. */
 export interface PortfolioRow {
@@ -14,11 +14,6 @@ export interface PortfolioRow {
 type Meta = { msp: string; generatedAt: string };
 type Signer = { keyId: string; publicKey: string };
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 const pct = (r: PortfolioRow) => (r.total ? Math.round((100 * r.counts.pass) / r.total) : 0);
 
 export function renderPortfolioHtml(m: Meta, rows: PortfolioRow[], s: Signer): string {

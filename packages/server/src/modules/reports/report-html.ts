@@ -6,7 +6,7 @@ import { topRisks, type ReportData, type Status } from './report-data.ts';
  * so the browser's "print to PDF" matches, and the trend chart as inline SVG.
  */
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
